@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Running;
+
+namespace EventSnn.Benchmarks;
+
+/// <summary>
+/// BenchmarkDotNet entry point. Run with
+/// <c>dotnet run -c Release --project tools/EventSnn.Benchmarks -- --filter '*'</c>;
+/// each benchmark class reports ratios against a baseline measured in the same run.
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
