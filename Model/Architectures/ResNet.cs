@@ -54,9 +54,10 @@ public sealed class ResNet : ActivationNetwork
     private readonly nn.Module<Tensor, Tensor> _stem;
     private readonly nn.Module<Tensor, Tensor>[] _stages;
     private readonly nn.Module<Tensor, Tensor> _pool;
+    private readonly nn.Module<Tensor, Tensor>? _flatten;
     private readonly nn.Module<Tensor, Tensor> _fc;
 
-    private ResNet(string arch, FrameNetworkShape shape, ActivationFactory activation, int[] widths, int[] blocks)
+    private ResNet(string arch, FrameNetworkShape shape, ActivationFactory activation, int[] widths, int[] blocks, bool flattenModule)
         : base("ResNet", arch, shape)
     {
         int channels = widths[0];
@@ -80,24 +81,30 @@ public sealed class ResNet : ActivationNetwork
         }
         _pool = nn.AdaptiveAvgPool2d(1);
         register_module("avg_pool", _pool);
+        if (flattenModule)
+        {
+            // The reference ResNet (not ResNet4Cifar) has a Flatten child; registering it keeps child positions equal.
+            _flatten = nn.Flatten(1, -1);
+            register_module("flatten", _flatten);
+        }
         _fc = nn.Linear(channels, shape.Classes);
         register_module("fc", _fc);
     }
 
     /// <summary>ResNet-18 (CIFAR form).</summary>
     public static ResNet ResNet18(FrameNetworkShape shape, ActivationFactory activation) =>
-        new("resnet18", shape, activation, new[] { 64, 128, 256, 512 }, new[] { 2, 2, 2, 2 });
+        new("resnet18", shape, activation, new[] { 64, 128, 256, 512 }, new[] { 2, 2, 2, 2 }, flattenModule: true);
 
     /// <summary>ResNet-20 (<c>ResNet4Cifar</c>).</summary>
     public static ResNet ResNet20(FrameNetworkShape shape, ActivationFactory activation) =>
-        new("resnet20", shape, activation, new[] { 16, 32, 64 }, new[] { 3, 3, 3 });
+        new("resnet20", shape, activation, new[] { 16, 32, 64 }, new[] { 3, 3, 3 }, flattenModule: false);
 
     public override Tensor forward(Tensor x)
     {
         // No dispose scope here: converted networks keep neuron state across calls; callers own the scope.
         var h = _stem.forward(x);
         foreach (var stage in _stages) h = stage.forward(h);
-        h = _pool.forward(h).flatten(1);
+        h = _flatten is null ? _pool.forward(h).flatten(1) : _flatten.forward(_pool.forward(h));
         return _fc.forward(h);
     }
 }
