@@ -2,7 +2,7 @@ using System.Text;
 using ICSharpCode.SharpZipLib.GZip;
 using ICSharpCode.SharpZipLib.Tar;
 
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>Which CIFAR data set an archive holds.</summary>
 public enum CifarVariant

@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>A CIFAR binary archive that does not hold what the official layout promises (an I/O error: the data is bad, not the call).</summary>
 public sealed class CifarFormatException : IOException

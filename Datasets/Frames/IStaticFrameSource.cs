@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>
 /// Labelled single frames [C, H, W] (floats) for training an ANN: images, or event recordings collapsed to one frame.

@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>
 /// A frame source whose samples are also available as <see cref="Timesteps"/> time slices (event data): the ANN

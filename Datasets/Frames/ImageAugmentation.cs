@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>
 /// The standard CIFAR training augmentation: zero-pad by <see cref="Padding"/> pixels, take a random crop of the

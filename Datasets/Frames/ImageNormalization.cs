@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>Per-channel normalisation <c>(pixel/255 − mean[c]) / std[c]</c>, as torchvision's ToTensor + Normalize.</summary>
 public sealed record ImageNormalization(float[] Mean, float[] Std)

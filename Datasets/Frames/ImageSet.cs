@@ -1,4 +1,4 @@
-namespace EventSnn.Datasets.Frames;
+namespace EventSnn.Datasets;
 
 /// <summary>
 /// A labelled set of 8-bit images held in memory, planar channel-major: image i occupies

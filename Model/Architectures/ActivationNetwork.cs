@@ -39,6 +39,9 @@ public abstract class ActivationNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The activation modules in forward order.</summary>
     public IReadOnlyList<nn.Module<Tensor, Tensor>> Activations => _activations;
 
+    /// <summary>A new network of the same architecture and shape with other activations (fresh weights).</summary>
+    public abstract ActivationNetwork WithActivations(ActivationFactory activation);
+
     /// <summary>Asks the factory for the next activation and remembers it in forward order.</summary>
     protected nn.Module<Tensor, Tensor> NextActivation(ActivationFactory factory)
     {

@@ -99,6 +99,9 @@ public sealed class ResNet : ActivationNetwork
     public static ResNet ResNet20(FrameNetworkShape shape, ActivationFactory activation) =>
         new("resnet20", shape, activation, new[] { 16, 32, 64 }, new[] { 3, 3, 3 }, flattenModule: false);
 
+    public override ActivationNetwork WithActivations(ActivationFactory activation) =>
+        Arch == "resnet18" ? ResNet18(Shape, activation) : ResNet20(Shape, activation);
+
     public override Tensor forward(Tensor x)
     {
         // No dispose scope here: converted networks keep neuron state across calls; callers own the scope.

@@ -18,6 +18,7 @@ public sealed class TinyVgg : ActivationNetwork
     {
         if (shape.Height % 4 != 0 || shape.Width % 4 != 0)
             throw new ArgumentException($"tiny-vgg needs height and width divisible by 4 (got {shape.Height}×{shape.Width})");
+        _width = width;
         _layer1 = nn.Sequential(
             ("0", nn.Conv2d(shape.InputChannels, width, 3, padding: 1)),
             ("1", nn.BatchNorm2d(width)),
@@ -36,6 +37,10 @@ public sealed class TinyVgg : ActivationNetwork
         register_module("classifier", _classifier);
         InitialiseLikeReference();
     }
+
+    private readonly int _width;
+
+    public override ActivationNetwork WithActivations(ActivationFactory activation) => new TinyVgg(Shape, activation, _width);
 
     public override Tensor forward(Tensor x) => _classifier.forward(_layer2.forward(_layer1.forward(x)));
 }

@@ -24,6 +24,7 @@ public sealed class Vgg16 : ActivationNetwork
     {
         if (shape.Height % 32 != 0 || shape.Width % 32 != 0)
             throw new ArgumentException($"vgg16 needs height and width divisible by 32 (got {shape.Height}×{shape.Width})");
+        _dropout = dropout;
         int channels = shape.InputChannels;
         _layers = new nn.Module<Tensor, Tensor>[Blocks.Length];
         for (int b = 0; b < Blocks.Length; b++)
@@ -55,6 +56,10 @@ public sealed class Vgg16 : ActivationNetwork
         register_module("classifier", _classifier);
         InitialiseLikeReference();
     }
+
+    private readonly double _dropout;
+
+    public override ActivationNetwork WithActivations(ActivationFactory activation) => new Vgg16(Shape, activation, _dropout);
 
     public override Tensor forward(Tensor x)
     {

@@ -23,7 +23,7 @@ public static class AnnToSnnConverter
             if (!(thresholds[i] > 0))
                 throw new InvalidOperationException($"activation {i} of '{ann.Arch}' has threshold λ = {thresholds[i]}; IF conversion needs λ > 0");
         }
-        var snn = new ConvertedNetwork(ann.Arch, ann.Shape, thresholds, inputScale);
+        var snn = new ConvertedNetwork(ann.WithActivations, thresholds, inputScale);
         var device = AnnTrainer.DeviceOf(ann);
         if (device.type != DeviceType.CPU) snn.to(device);
         CopyWeights(ann, snn);

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using EventSnn.Datasets.Frames;
+using EventSnn.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 

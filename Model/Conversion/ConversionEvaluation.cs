@@ -1,4 +1,4 @@
-using EventSnn.Datasets.Frames;
+using EventSnn.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 

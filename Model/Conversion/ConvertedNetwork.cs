@@ -21,19 +21,30 @@ public sealed class ConvertedNetwork : SpikingNetwork
     /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
     /// </summary>
     public ConvertedNetwork(string arch, FrameNetworkShape shape, IReadOnlyList<double> thresholds, double inputScale = 1.0)
+        : this(factory => FrameArchitectures.Create(arch, shape, factory), thresholds, inputScale) { }
+
+    /// <summary>
+    /// Builds the network with <paramref name="build"/> (e.g. <see cref="ActivationNetwork.WithActivations"/> of the ANN),
+    /// one threshold per activation slot in forward order.
+    /// </summary>
+    public ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, IReadOnlyList<double> thresholds, double inputScale = 1.0)
+        : this(build, index => index < thresholds.Count
+            ? thresholds[index]
+            : throw new ArgumentException($"the architecture has more activation layers than the {thresholds.Count} thresholds given"),
+            thresholds.Count, inputScale) { }
+
+    private ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, Func<int, double> thresholdOf, int? expectedLayers, double inputScale)
         : base("ConvertedNetwork")
     {
         if (!(inputScale > 0)) throw new ArgumentOutOfRangeException(nameof(inputScale), "input scale must be positive");
-        _body = FrameArchitectures.Create(arch, shape, index =>
+        _body = build(index =>
         {
-            if (index >= thresholds.Count)
-                throw new ArgumentException($"architecture '{arch}' has more activation layers than the {thresholds.Count} thresholds given");
-            var neuron = new IfNeuron($"if{index}", thresholds[index], initialMembrane: 0.5);
+            var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
             _neurons.Add(neuron);
             return new SingleStepSlot(neuron);
         });
-        if (_neurons.Count != thresholds.Count)
-            throw new ArgumentException($"architecture '{arch}' has {_neurons.Count} activation layers, {thresholds.Count} thresholds given");
+        if (expectedLayers is { } expected && _neurons.Count != expected)
+            throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
         register_module("body", _body);
         input_scale = torch.full(1, inputScale);
         register_buffer("input_scale", input_scale);
@@ -98,18 +109,11 @@ public sealed class ConvertedNetwork : SpikingNetwork
         if (info.Neuron.Kind != "if" || info.Neuron.Reset != "soft" || info.Neuron.Tau != 1.0 || info.Neuron.InitialMembrane != 0.5)
             throw new ArgumentException($"'{arch}' checkpoints hold converted networks: expected IF neurons (soft reset, τ = 1, initial membrane 0.5), got kind '{info.Neuron.Kind}', reset '{info.Neuron.Reset}', τ = {info.Neuron.Tau}, initial membrane {info.Neuron.InitialMembrane}");
         var shape = new FrameNetworkShape(info.InputChannels, info.Height, info.Width, info.Classes);
-        int slots = CountActivations(arch, shape);
-        var thresholds = info.Neuron.LayerThresholds ?? Enumerable.Repeat(info.Neuron.Threshold, slots).ToArray();
+        ActivationNetwork Build(ActivationFactory factory) => FrameArchitectures.Create(arch, shape, factory);
         // The input scale is a buffer and comes back with the weights.
-        return new ConvertedNetwork(arch, shape, thresholds);
-    }
-
-    /// <summary>Number of activation slots of an architecture at a given input shape.</summary>
-    public static int CountActivations(string arch, FrameNetworkShape shape)
-    {
-        int count = 0;
-        using var probe = FrameArchitectures.Create(arch, shape, _ => { count++; return nn.Identity(); });
-        return count;
+        return info.Neuron.LayerThresholds is { } layers
+            ? new ConvertedNetwork(Build, layers)
+            : new ConvertedNetwork(Build, _ => info.Neuron.Threshold, null, 1.0);
     }
 
     /// <summary>Holds an IF neuron in an activation slot and runs it one timestep at a time.</summary>
