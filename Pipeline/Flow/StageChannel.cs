@@ -61,13 +61,14 @@ public sealed class StageChannel<T>
     /// </summary>
     public bool Offer(T item)
     {
-        int depth = Interlocked.Increment(ref _depth);
+        Interlocked.Increment(ref _depth);
         if (!_channel.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _depth);
             return false;
         }
-        NoteDepth(depth);
+        // Read after the write: a drop made room inside TryWrite (its callback already decremented).
+        NoteDepth(Volatile.Read(ref _depth));
         return true;
     }
 
