@@ -1,0 +1,128 @@
+namespace EventSnn.Datasets;
+
+/// <summary>
+/// A labelled set of binned samples, each <c>[T, 2, Height, Width]</c> float32 event counts (channel 0 OFF, 1 ON),
+/// held in memory or read on demand from a frame-cache file. This is what training and evaluation consume.
+/// <see cref="CopySample"/> is safe to call from several threads.
+/// </summary>
+public sealed class FrameSet : IDisposable
+{
+    readonly float[]? _data;
+    readonly IFrameStore? _store;
+
+    /// <summary>
+    /// An in-memory set: <paramref name="data"/> holds <c>labels.Length</c> samples of <c>t·2·height·width</c> floats
+    /// each, back to back.
+    /// </summary>
+    public FrameSet(float[] data, int[] labels, int t, int height, int width, IReadOnlyList<string> classNames,
+        IReadOnlyList<string>? sampleIds = null, FrameSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        long size = (long)t * 2 * height * width;
+        if (data.Length != size * labels.Length)
+            throw new ArgumentException($"data holds {data.Length} floats, expected {labels.Length} samples x {t}x2x{height}x{width}", nameof(data));
+        CheckLabels(labels, classNames.Count);
+        if (sampleIds is not null && sampleIds.Count != labels.Length)
+            throw new ArgumentException($"{sampleIds.Count} sample ids for {labels.Length} samples", nameof(sampleIds));
+        _data = data;
+        Labels = labels; T = t; Height = height; Width = width; ClassNames = classNames;
+        SampleIds = sampleIds ?? Enumerable.Range(0, labels.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Settings = settings;
+    }
+
+    internal FrameSet(IFrameStore store, int[] labels, int t, int height, int width, IReadOnlyList<string> classNames,
+        IReadOnlyList<string> sampleIds, FrameSettings? settings)
+    {
+        CheckLabels(labels, classNames.Count);
+        _store = store;
+        Labels = labels; T = t; Height = height; Width = width; ClassNames = classNames; SampleIds = sampleIds;
+        Settings = settings;
+    }
+
+    /// <summary>Number of samples.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>Time bins per sample.</summary>
+    public int T { get; }
+
+    /// <summary>Polarity channels per frame (always 2: OFF, ON).</summary>
+    public int Channels => 2;
+
+    /// <summary>Frame height in cells.</summary>
+    public int Height { get; }
+
+    /// <summary>Frame width in cells.</summary>
+    public int Width { get; }
+
+    /// <summary>Floats per sample: <c>T·2·Height·Width</c>.</summary>
+    public int SampleSize => T * 2 * Height * Width;
+
+    /// <summary>Class index (0-based) of each sample.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Identifier of each sample (the dataset's <see cref="DatasetSample.Id"/> for cached sets).</summary>
+    public IReadOnlyList<string> SampleIds { get; }
+
+    /// <summary>The settings the frames were binned with, when known.</summary>
+    public FrameSettings? Settings { get; }
+
+    /// <summary>True when every sample lives in memory.</summary>
+    public bool InMemory => _data is not null;
+
+    /// <summary>Copies sample <paramref name="i"/> (<c>[T, 2, H, W]</c>) into <paramref name="destination"/> of exactly <see cref="SampleSize"/> floats.</summary>
+    public void CopySample(int i, Span<float> destination)
+    {
+        if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i), $"sample {i} of {Count}");
+        if (destination.Length != SampleSize)
+            throw new ArgumentException($"destination holds {destination.Length} floats, a sample is {SampleSize} ({T}x2x{Height}x{Width})", nameof(destination));
+        if (_data is not null) _data.AsSpan(checked(i * SampleSize), SampleSize).CopyTo(destination);
+        else _store!.Read(i, destination);
+    }
+
+    /// <summary>Sample <paramref name="i"/> as a new array.</summary>
+    public float[] GetSample(int i)
+    {
+        var a = new float[SampleSize];
+        CopySample(i, a);
+        return a;
+    }
+
+    /// <summary>An in-memory set of the samples at <paramref name="indices"/> (in that order).</summary>
+    public FrameSet Subset(IReadOnlyList<int> indices)
+    {
+        var data = new float[(long)indices.Count * SampleSize];
+        var labels = new int[indices.Count];
+        var ids = new string[indices.Count];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            CopySample(indices[k], data.AsSpan(k * SampleSize, SampleSize));
+            labels[k] = Labels[indices[k]];
+            ids[k] = SampleIds[indices[k]];
+        }
+        return new FrameSet(data, labels, T, Height, Width, ClassNames, ids, Settings);
+    }
+
+    /// <summary>Closes the cache file behind an on-demand set.</summary>
+    public void Dispose() => _store?.Dispose();
+
+    static void CheckLabels(int[] labels, int classes)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentException($"label {labels[i]} of sample {i} is outside 0..{classes - 1}", nameof(labels));
+    }
+}
+
+/// <summary>On-demand storage of a <see cref="FrameSet"/>'s samples.</summary>
+internal interface IFrameStore : IDisposable
+{
+    void Read(int index, Span<float> destination);
+}
