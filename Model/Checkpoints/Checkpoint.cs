@@ -1,0 +1,129 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EventSnn.Model;
+
+/// <summary>
+/// Checkpoint files (<c>*.ckpt</c>): one ZIP archive holding
+/// <list type="bullet">
+/// <item><c>info.json</c>: the <see cref="ModelInfo"/> (architecture, T, neurons with the current per-layer thresholds, dataset, classes, input and frame settings, kind);</item>
+/// <item><c>metadata.json</c>: free string pairs (training epoch, accuracies, how the checkpoint was selected);</item>
+/// <item><c>weights.bin</c>: the network's parameters and buffers in TorchSharp's <c>Module.save</c> format.</item>
+/// </list>
+/// Writes are atomic: the archive is written to a temporary file in the same folder and then renamed over the target,
+/// so a crash never leaves a half-written checkpoint under the final name.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>JSON options used for <c>info.json</c> and <c>metadata.json</c> (camelCase, indented).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Writes <paramref name="net"/> and <paramref name="info"/> (thresholds refreshed from the net) to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, SpikingNetwork net, ModelInfo info, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var thresholds = net.SpikingLayers.Select(l => l.Threshold).ToArray();
+        bool uniform = thresholds.All(t => t == info.Neuron.Threshold);
+        var stored = info with { Neuron = info.Neuron with { LayerThresholds = uniform ? null : thresholds } };
+        stored.Validate();
+
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            {
+                WriteJson(zip, "info.json", stored);
+                WriteJson(zip, "metadata.json", metadata ?? new Dictionary<string, string>());
+                var entry = zip.CreateEntry("weights.bin", CompressionLevel.Fastest);
+                using var es = entry.Open();
+                using var writer = new BinaryWriter(es);
+                net.save(writer);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Rebuilds the network named in the checkpoint, loads its weights and moves it to <paramref name="device"/> (CPU by default); the network is in eval mode.</summary>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint or is damaged (the message names the file and entry).</exception>
+    public static (SpikingNetwork Net, ModelInfo Info) Load(string path, Device? device = null)
+    {
+        using var zip = OpenArchive(path);
+        var info = ReadJson<ModelInfo>(zip, path, "info.json");
+        SpikingNetwork net;
+        try { net = Architectures.Create(info); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}#info.json: {e.Message}", e); }
+        var entry = zip.GetEntry("weights.bin") ?? throw new InvalidDataException($"{path}: entry 'weights.bin' is missing");
+        using (var ms = new MemoryStream())
+        {
+            using (var es = entry.Open()) es.CopyTo(ms);
+            ms.Position = 0;
+            using var reader = new BinaryReader(ms);
+            try { net.load(reader, strict: true); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                net.Dispose();
+                throw new InvalidDataException($"{path}#weights.bin: weights do not match architecture '{info.Arch}' ({e.Message})", e);
+            }
+        }
+        if (device is not null && device.type != DeviceType.CPU) net.to(device);
+        net.eval();
+        return (net, info);
+    }
+
+    /// <summary>Reads only the <see cref="ModelInfo"/> of a checkpoint.</summary>
+    public static ModelInfo ReadInfo(string path)
+    {
+        using var zip = OpenArchive(path);
+        return ReadJson<ModelInfo>(zip, path, "info.json");
+    }
+
+    /// <summary>Reads only the metadata pairs of a checkpoint.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        using var zip = OpenArchive(path);
+        return ReadJson<Dictionary<string, string>>(zip, path, "metadata.json");
+    }
+
+    private static ZipArchive OpenArchive(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        try { return ZipFile.OpenRead(path); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not a checkpoint archive ({e.Message})", e); }
+    }
+
+    private static void WriteJson<T>(ZipArchive zip, string name, T value)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        using var s = entry.Open();
+        JsonSerializer.Serialize(s, value, JsonOptions);
+    }
+
+    private static T ReadJson<T>(ZipArchive zip, string path, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: entry '{name}' is missing");
+        try
+        {
+            using var s = entry.Open();
+            return JsonSerializer.Deserialize<T>(s, JsonOptions) ?? throw new InvalidDataException($"{path}#{name}: empty JSON");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}#{name}: invalid JSON at byte {e.BytePositionInLine} of line {e.LineNumber} ({e.Message})", e);
+        }
+    }
+}

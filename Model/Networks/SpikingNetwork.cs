@@ -1,0 +1,91 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EventSnn.Model;
+
+/// <summary>
+/// Base of every spiking architecture. Two modes that give identical outputs:
+/// <list type="bullet">
+/// <item><c>forward(x)</c>, multi-step: <c>x [T, N, C, H, W]</c> → per-step outputs <c>O(t)</c> as <c>[T, N, K]</c>
+/// (not accumulated; the accumulated output <c>Y(t)</c> of METHOD.md §1 is their running sum).</item>
+/// <item><see cref="Step"/>, single-step: <c>x [N, C, H, W]</c> → <c>O(t)</c> <c>[N, K]</c>, state carried until <see cref="ResetState"/>.</item>
+/// </list>
+/// Each network's timestep loop must stay on one thread (TorchSharp dispose scopes are thread-static).
+/// </summary>
+public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
+{
+    private double calibrationDropout;
+    private long calibrationSeed = 1;
+
+    /// <summary>Creates the base with module name <paramref name="name"/>.</summary>
+    protected SpikingNetwork(string name) : base(name) { }
+
+    /// <summary>The spiking-activation layers in forward order (RCS terms, spike counts, calibration dropout).</summary>
+    public abstract IReadOnlyList<ISpikingLayer> SpikingLayers { get; }
+
+    /// <summary>Number of output classes K.</summary>
+    public abstract int Classes { get; }
+
+    /// <summary>Multi-step forward of a whole sequence; state is reset before and after.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 5) throw new ArgumentException($"multi-step input must be [T, N, C, H, W], got [{string.Join(", ", x.shape)}]");
+        ResetState();
+        var y = ForwardMultiStep(x);
+        ResetState();
+        return y;
+    }
+
+    /// <summary>One timestep: <c>x [N, C, H, W]</c> → <c>O(t) [N, K]</c>; neuron state is carried to the next call.</summary>
+    public Tensor Step(Tensor x)
+    {
+        if (x.dim() != 4) throw new ArgumentException($"single-step input must be [N, C, H, W], got [{string.Join(", ", x.shape)}]");
+        return ForwardSingleStep(x);
+    }
+
+    /// <summary>Forgets all carried state (membranes, step counters): call before each new sample in single-step use.</summary>
+    public abstract void ResetState();
+
+    /// <summary>Multi-step body: <c>[T, N, C, H, W]</c> → <c>[T, N, K]</c>.</summary>
+    protected abstract Tensor ForwardMultiStep(Tensor x);
+
+    /// <summary>Single-step body: <c>[N, C, H, W]</c> → <c>[N, K]</c>.</summary>
+    protected abstract Tensor ForwardSingleStep(Tensor x);
+
+    /// <summary>
+    /// Dropout probability applied after every spiking layer when &gt; 0, whatever the train/eval mode
+    /// (Top-K calibration uses 0.3 with the rest of the network in eval mode, METHOD.md §2.2). 0 turns it off.
+    /// Masks come from per-layer generators seeded from <see cref="CalibrationSeed"/>.
+    /// </summary>
+    public double CalibrationDropout
+    {
+        get => calibrationDropout;
+        set
+        {
+            if (value < 0 || value >= 1) throw new ArgumentOutOfRangeException(nameof(value), "dropout must be in [0, 1)");
+            calibrationDropout = value;
+            ApplyDropoutSettings();
+        }
+    }
+
+    /// <summary>Seed of the calibration-dropout masks; setting it restarts the mask sequence (layer l uses seed + l).</summary>
+    public long CalibrationSeed
+    {
+        get => calibrationSeed;
+        set { calibrationSeed = value; ApplyDropoutSettings(); }
+    }
+
+    private void ApplyDropoutSettings()
+    {
+        int l = 0;
+        foreach (var layer in SpikingLayers)
+        {
+            layer.DropoutRate = calibrationDropout;
+            if (layer is SpikingNeuron n) n.DropoutSeed = calibrationSeed + l;
+            l++;
+        }
+    }
+
+    /// <summary>Device of the first parameter (CPU for a network without parameters).</summary>
+    public Device Device => parameters().FirstOrDefault()?.device ?? torch.CPU;
+}
