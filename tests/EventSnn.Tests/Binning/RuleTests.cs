@@ -25,10 +25,10 @@ public sealed class RuleTests
         long[] t = Enumerable.Range(0, 100).Select(i => (long)i * 10).ToArray();   // 0..990 µs, N = 100
         // event bins: count = int(100 // 4 · 1.5) = 37, stride = int(37 · 0.5) = 18
         Assert.Equal([new(0, 37), new(18, 55), new(36, 73), new(54, 91)], BinningRule.TonicEventBins(4, 0.5).Slice(t));
-        // time bins: window = 990 // 4 · 1.5 = 367.5, stride = 183.75: [0, 367.5) → indices [0, 37), ...
+        // time bins: window = 990 // 4 · 1.5 = 370.5, stride = 185.25: [0, 370.5) → indices [0, 38)
         var s = BinningRule.TonicTimeBins(4, 0.5).Slice(t);
-        Assert.Equal(new EventSlice(0, 37), s[0]);
-        Assert.Equal(new EventSlice(19, 56), s[1]);   // [183.75, 551.25)
+        Assert.Equal(new EventSlice(0, 38), s[0]);
+        Assert.Equal(new EventSlice(19, 56), s[1]);   // [185.25, 555.75)
     }
 
     [Fact]
