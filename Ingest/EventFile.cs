@@ -47,7 +47,8 @@ public static class EventFile
     static IEventReader OpenHdf5(ByteSource source, EventInput input, EventReadOptions options)
     {
         // PureHDF needs random access: hand it the input itself (rewound) rather than the forward-only buffer.
-        if (input.Stream.CanSeek) input.Stream.Seek(0, SeekOrigin.Begin);
+        if (!input.Stream.CanSeek) throw input.Error(0, "an HDF5 archive entry named *.h5 or *.hdf5 (read whole before its content is seen)");
+        input.Stream.Seek(0, SeekOrigin.Begin);
         return Hdf5EventReader.Open(input, options);
     }
 
