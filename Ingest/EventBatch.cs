@@ -14,7 +14,8 @@ public sealed class EventBatch : IDisposable
     ushort[] _x;
     ushort[] _y;
     byte[] _p;
-    readonly bool _pooled;
+    // True once the columns come from the pools: from the start, or after Grow replaced wrapped arrays.
+    bool _pooled;
 
     /// <summary>Creates an empty batch with room for <paramref name="capacity"/> events, from the shared pools.</summary>
     public EventBatch(int capacity, int width, int height)
@@ -88,6 +89,8 @@ public sealed class EventBatch : IDisposable
         _x = Grow(_x, size);
         _y = Grow(_y, size);
         _p = Grow(_p, size);
+        // The columns are rented now, so Dispose must return them even if the batch began as wrapped arrays.
+        _pooled = true;
     }
 
     T2[] Grow<T2>(T2[] old, int size)
@@ -96,6 +99,31 @@ public sealed class EventBatch : IDisposable
         Array.Copy(old, fresh, Count);
         if (_pooled) ArrayPool<T2>.Shared.Return(old);
         return fresh;
+    }
+
+    /// <summary>Appends the valid events of <paramref name="other"/>, growing the columns if needed.</summary>
+    public void Append(EventBatch other) => Append(other.T, other.X, other.Y, other.P);
+
+    /// <summary>Appends events given as equal-length columns (t in µs, x, y in pixels, p 1 = ON).</summary>
+    public void Append(ReadOnlySpan<long> t, ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y, ReadOnlySpan<byte> p)
+    {
+        int n = t.Length;
+        if (x.Length != n || y.Length != n || p.Length != n) throw new ArgumentException("columns must have equal lengths");
+        EnsureCapacity(checked(Count + n));
+        t.CopyTo(_t.AsSpan(Count));
+        x.CopyTo(_x.AsSpan(Count));
+        y.CopyTo(_y.AsSpan(Count));
+        p.CopyTo(_p.AsSpan(Count));
+        Count += n;
+    }
+
+    /// <summary>A new pooled batch holding a copy of events [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>).</summary>
+    public EventBatch Slice(int start, int length)
+    {
+        if ((uint)start > (uint)Count || (uint)length > (uint)(Count - start)) throw new ArgumentOutOfRangeException(nameof(start));
+        var b = new EventBatch(length, Width, Height);
+        b.Append(T.Slice(start, length), X.Slice(start, length), Y.Slice(start, length), P.Slice(start, length));
+        return b;
     }
 
     /// <summary>Event <paramref name="i"/> as a tuple (t µs, x, y, p).</summary>

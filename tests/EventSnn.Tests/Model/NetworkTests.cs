@@ -6,6 +6,7 @@ using static EventSnn.Tests.Model.TensorAssert;
 namespace EventSnn.Tests.Model;
 
 /// <summary>Architectures, modes and checkpoints through the public API.</summary>
+[Collection(TorchCollection.Name)]
 public class NetworkTests
 {
     private static ModelInfo Info(string arch, int h = 32, int w = 32, int t = 4, int k = 11, bool tebn = false) =>

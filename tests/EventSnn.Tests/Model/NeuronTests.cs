@@ -6,6 +6,7 @@ using static EventSnn.Tests.Model.TensorAssert;
 namespace EventSnn.Tests.Model;
 
 /// <summary>Neurons and surrogate against hand-computed values (METHOD.md §5.1, §5.2).</summary>
+[Collection(TorchCollection.Name)]
 public class NeuronTests
 {
     // Primitive of the triangle (1/γ²)·max(0, γ − |x|): its derivative is the surrogate.

@@ -1,9 +1,16 @@
 using System.CommandLine;
+using EventSnn.Cli.Pipeline;
 
 namespace EventSnn.Cli.Commands;
 
-/// <summary>`eventsnn stream`.</summary>
+/// <summary>`eventsnn stream replay|classify`: serve recordings over UDP/TCP; classify live event streams.</summary>
 internal static class StreamCommands
 {
-    public static Command Create() => NotYetAvailable.Create("stream", "Serve recordings over UDP/TCP and classify live event streams.");
+    public static Command Create()
+    {
+        var stream = new Command("stream", "Serve recordings over UDP/TCP and classify live event streams.");
+        stream.Subcommands.Add(StreamReplay.Create());
+        stream.Subcommands.Add(StreamClassify.Create());
+        return stream;
+    }
 }

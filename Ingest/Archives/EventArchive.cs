@@ -1,0 +1,165 @@
+using System.Text;
+using ICSharpCode.SharpZipLib;
+using ICSharpCode.SharpZipLib.GZip;
+using ICSharpCode.SharpZipLib.Tar;
+using ICSharpCode.SharpZipLib.Zip;
+
+namespace EventSnn.Ingest.Archives;
+
+/// <summary>
+/// Lists and streams entries of .zip, .tar and .tar.gz archives without extracting them (SharpZipLib). Entry names
+/// are normalised to '/' separators without a leading "./"; they are only compared, never used as file-system paths
+/// (use <see cref="IsSafeRelativeName"/> before doing so).
+/// </summary>
+public static class EventArchive
+{
+    enum Kind { Zip, Tar, TarGz }
+
+    /// <summary>Names of the file entries (not directories), in archive order.</summary>
+    public static IReadOnlyList<string> List(string archivePath)
+    {
+        var names = new List<string>();
+        try
+        {
+            switch (Detect(archivePath))
+            {
+                case Kind.Zip:
+                    using (var zip = new ZipFile(archivePath))
+                        foreach (ZipEntry e in zip)
+                            if (e.IsFile) names.Add(Normalize(e.Name));
+                    break;
+                default:
+                    using (var tar = OpenTar(archivePath))
+                        for (TarEntry? e = tar.GetNextEntry(); e != null; e = tar.GetNextEntry())
+                            if (!e.IsDirectory) names.Add(Normalize(e.Name));
+                    break;
+            }
+        }
+        catch (Exception ex) when (IsArchiveFailure(ex))
+        {
+            throw new EventFormatException(archivePath, null, 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
+        }
+        return names;
+    }
+
+    /// <summary>Opens entry <paramref name="entry"/> as a forward-only stream; disposing it closes the archive.</summary>
+    public static Stream OpenEntry(string archivePath, string entry) => OpenEntry(archivePath, entry, out _);
+
+    /// <summary>Opens an entry and reports its uncompressed length when the archive states it.</summary>
+    public static Stream OpenEntry(string archivePath, string entry, out long? length)
+    {
+        string wanted = Normalize(entry);
+        try
+        {
+            if (Detect(archivePath) == Kind.Zip)
+            {
+                var zip = new ZipFile(archivePath);
+                try
+                {
+                    foreach (ZipEntry e in zip)
+                    {
+                        if (!e.IsFile || Normalize(e.Name) != wanted) continue;
+                        length = e.Size >= 0 ? e.Size : null;
+                        return new OwnedStream(zip.GetInputStream(e), zip);
+                    }
+                }
+                catch { zip.Close(); throw; }
+                zip.Close();
+            }
+            else
+            {
+                var tar = OpenTar(archivePath);
+                try
+                {
+                    for (TarEntry? e = tar.GetNextEntry(); e != null; e = tar.GetNextEntry())
+                    {
+                        if (e.IsDirectory || Normalize(e.Name) != wanted) continue;
+                        length = e.Size;
+                        return new OwnedStream(tar, null);
+                    }
+                }
+                catch { tar.Dispose(); throw; }
+                tar.Dispose();
+            }
+        }
+        catch (Exception ex) when (IsArchiveFailure(ex))
+        {
+            throw new EventFormatException(archivePath, entry, 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
+        }
+        throw new FileNotFoundException($"{archivePath}: no entry named '{entry}'", ArchivePath.Combine(archivePath, entry));
+    }
+
+    /// <summary>
+    /// True when <paramref name="entry"/> is a relative name that stays inside a folder it is joined to: no rooted path,
+    /// drive letter, "..", "." or empty segment, and no control characters.
+    /// </summary>
+    public static bool IsSafeRelativeName(string entry)
+    {
+        if (string.IsNullOrEmpty(entry) || entry.Contains(':') || entry.Contains('\\')) return false;
+        if (entry.StartsWith('/')) return false;
+        foreach (char c in entry) if (char.IsControl(c)) return false;
+        foreach (string seg in entry.Split('/'))
+            if (seg.Length == 0 || seg == "." || seg == "..") return false;
+        return true;
+    }
+
+    static string Normalize(string name)
+    {
+        string n = name.Replace('\\', '/');
+        while (n.StartsWith("./", StringComparison.Ordinal)) n = n[2..];
+        return n;
+    }
+
+    static Kind Detect(string path)
+    {
+        Span<byte> head = stackalloc byte[262];
+        int n;
+        using (var fs = File.OpenRead(path)) n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..n];
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return Kind.Zip;
+        if (n >= 2 && head[0] == 0x1F && head[1] == 0x8B) return Kind.TarGz;
+        if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8)) return Kind.Tar;
+        if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) return Kind.Zip;
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)) return Kind.TarGz;
+        return Kind.Tar;
+    }
+
+    static TarInputStream OpenTar(string path)
+    {
+        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        try
+        {
+            if (Detect(path) == Kind.TarGz) s = new GZipInputStream(s);
+            return new TarInputStream(s, Encoding.UTF8);
+        }
+        catch { s.Dispose(); throw; }
+    }
+
+    static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException
+        || (ex is IOException && ex is not FileNotFoundException && ex is not DirectoryNotFoundException);
+
+    /// <summary>Reads an entry stream and closes its archive on dispose; failures inside surface as <see cref="InvalidDataException"/>.</summary>
+    sealed class OwnedStream(Stream inner, IDisposable? owner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            try { return inner.Read(buffer); }
+            catch (SharpZipBaseException ex) { throw new InvalidDataException("archive data is corrupt: " + ex.Message, ex); }
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) { inner.Dispose(); owner?.Dispose(); }
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EventSnn.Model.Cutoff;
+
+/// <summary>Top-K thresholds β_t (index t−1, units of accumulated output) calibrated for one ε.</summary>
+public sealed record TopKThresholds(double Epsilon, double[] Thresholds);
+
+/// <summary>SpikeCP score thresholds s_t (index t−1, nats; may be +∞) calibrated for one coverage 1−α.</summary>
+public sealed record ConformalThresholds(double Coverage, double[] Thresholds);
+
+/// <summary>
+/// Calibration results of one model, saved as JSON next to its checkpoint (<c>&lt;ckpt&gt;.cutoff.json</c>) and
+/// read by <c>eval</c> and the streaming pipeline. <see cref="Thresholds"/> is the operating point
+/// (β_t at <see cref="Epsilon"/>); <see cref="TopK"/> and <see cref="Conformal"/> hold the sweeps.
+/// </summary>
+public sealed class CutoffCalibration
+{
+    /// <summary>File-format version.</summary>
+    public int Version { get; init; } = 1;
+
+    /// <summary>Timesteps T the thresholds cover.</summary>
+    public int T { get; init; }
+
+    /// <summary>Number of classes K.</summary>
+    public int Classes { get; init; }
+
+    /// <summary>Number of calibration samples.</summary>
+    public int Samples { get; init; }
+
+    /// <summary>Which split was used ("train" by the method).</summary>
+    public string Split { get; init; } = "train";
+
+    /// <summary>Dropout probability after each spiking layer during calibration (0 = none).</summary>
+    public double Dropout { get; init; }
+
+    /// <summary>Seed of the calibration dropout, if any.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Number of β bins B.</summary>
+    public int Bins { get; init; } = TopKCutoff.DefaultBins;
+
+    /// <summary>Largest Top-K gap G seen during calibration (bins span [0, G)).</summary>
+    public double MaxGap { get; init; }
+
+    /// <summary>ε of the operating point.</summary>
+    public double Epsilon { get; init; }
+
+    /// <summary>β_t at <see cref="Epsilon"/> for t = 1..T (index t−1).</summary>
+    public double[] Thresholds { get; init; } = [];
+
+    /// <summary>β_t for every swept ε.</summary>
+    public List<TopKThresholds> TopK { get; init; } = [];
+
+    /// <summary>SpikeCP thresholds for every swept coverage.</summary>
+    public List<ConformalThresholds> Conformal { get; init; } = [];
+
+    /// <summary>Checkpoint the calibration belongs to (informational).</summary>
+    public string? Model { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The calibration file that belongs to a checkpoint: <c>&lt;ckpt&gt;.cutoff.json</c>.</summary>
+    public static string PathFor(string checkpointPath) => checkpointPath + ".cutoff.json";
+
+    /// <summary>Writes the JSON file atomically (temp file, then rename).</summary>
+    public void Save(string path)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a calibration file.</summary>
+    /// <exception cref="InvalidDataException">the file is not a valid calibration (names the file).</exception>
+    public static CutoffCalibration Load(string path)
+    {
+        CutoffCalibration? c;
+        try { c = JsonSerializer.Deserialize<CutoffCalibration>(File.ReadAllText(path), Json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a cutoff calibration file: {e.Message}", e); }
+        if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T))
+            throw new InvalidDataException($"{path}: cutoff calibration is incomplete or its threshold arrays do not have length T");
+        return c;
+    }
+
+    /// <summary>The operating-point Top-K policy.</summary>
+    public TopKPolicy TopKPolicy() => new(Thresholds, Epsilon);
+}

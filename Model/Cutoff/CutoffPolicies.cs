@@ -1,0 +1,57 @@
+namespace EventSnn.Model.Cutoff;
+
+/// <summary>Builds policies from a calibration and the standard sweeps of every family.</summary>
+public static class CutoffPolicies
+{
+    /// <summary>Max-softmax thresholds swept.</summary>
+    public static IReadOnlyList<double> DefaultSoftmaxThresholds { get; } = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999];
+
+    /// <summary>Normalised-entropy thresholds swept.</summary>
+    public static IReadOnlyList<double> DefaultEntropyThresholds { get; } = [0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01];
+
+    /// <summary>
+    /// One online policy from a calibration: "topk" (at <paramref name="setting"/> = ε, default the operating
+    /// point) or "conformal" (setting = coverage, default the highest calibrated). Uncalibrated families
+    /// ("softmax", "entropy", "fixed") need a setting.
+    /// </summary>
+    public static ICutoffPolicy FromCalibration(CutoffCalibration calibration, string policy = "topk", double? setting = null, double temperature = 1.0)
+    {
+        switch (policy)
+        {
+            case "topk":
+                if (setting is null || setting == calibration.Epsilon) return calibration.TopKPolicy();
+                var k = calibration.TopK.FirstOrDefault(e => Math.Abs(e.Epsilon - setting.Value) < 1e-12)
+                        ?? throw new ArgumentException($"ε={setting} was not calibrated; calibrated: {string.Join(", ", calibration.TopK.Select(e => e.Epsilon))}");
+                return new TopKPolicy(k.Thresholds, k.Epsilon);
+            case "conformal":
+                if (calibration.Conformal.Count == 0) throw new ArgumentException("the calibration has no conformal thresholds");
+                var c = setting is null ? calibration.Conformal.MaxBy(e => e.Coverage)!
+                        : calibration.Conformal.FirstOrDefault(e => Math.Abs(e.Coverage - setting.Value) < 1e-12)
+                          ?? throw new ArgumentException($"coverage {setting} was not calibrated");
+                return new ConformalPolicy(c.Thresholds, c.Coverage);
+            case "softmax": return new SoftmaxPolicy(setting ?? throw new ArgumentException("softmax needs a threshold"), temperature);
+            case "entropy": return new EntropyPolicy(setting ?? throw new ArgumentException("entropy needs a threshold"), temperature);
+            case "fixed": return new FixedPolicy((int)(setting ?? calibration.T));
+            default: throw new ArgumentException($"unknown cutoff policy '{policy}' (topk, softmax, entropy, conformal, fixed)");
+        }
+    }
+
+    /// <summary>
+    /// Every policy and setting the evaluation reports: Top-K and SpikeCP from the calibration (if any),
+    /// softmax and entropy threshold sweeps, and fixed t = 1..T.
+    /// </summary>
+    public static IReadOnlyList<ICutoffPolicy> Sweep(int T, CutoffCalibration? calibration, double temperature = 1.0)
+    {
+        var list = new List<ICutoffPolicy>();
+        if (calibration != null)
+        {
+            if (calibration.T != T) throw new ArgumentException($"calibration covers T={calibration.T} but the outputs have T={T}");
+            list.AddRange(calibration.TopK.Select(e => (ICutoffPolicy)new TopKPolicy(e.Thresholds, e.Epsilon)));
+            list.AddRange(calibration.Conformal.Select(e => (ICutoffPolicy)new ConformalPolicy(e.Thresholds, e.Coverage)));
+        }
+        list.AddRange(DefaultSoftmaxThresholds.Select(s => (ICutoffPolicy)new SoftmaxPolicy(s, temperature)));
+        list.AddRange(DefaultEntropyThresholds.Select(s => (ICutoffPolicy)new EntropyPolicy(s, temperature)));
+        for (int t = 1; t <= T; t++) list.Add(new FixedPolicy(t));
+        return list;
+    }
+}

@@ -1,0 +1,48 @@
+using EventSnn.Model.Cutoff;
+using PureHDF;
+
+namespace EventSnn.Model.Evaluation;
+
+/// <summary>
+/// The <c>eval --dump</c> HDF5 file: dataset <c>outputs</c> (float32 <c>[N, T, K]</c>, per-step outputs O(t),
+/// not accumulated) and <c>labels</c> (int64 <c>[N]</c>), enough to recompute every metric.
+/// </summary>
+public static class OutputDump
+{
+    /// <summary>Writes the two datasets (replacing the file atomically).</summary>
+    public static void Write(string path, OutputSet set)
+    {
+        var file = new H5File
+        {
+            ["outputs"] = new H5Dataset(set.Outputs, fileDims: [(ulong)set.N, (ulong)set.T, (ulong)set.K]),
+            ["labels"] = new H5Dataset(set.Labels, fileDims: [(ulong)set.N]),
+        };
+        string tmp = path + ".tmp";
+        file.Write(tmp);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a dump back.</summary>
+    /// <exception cref="InvalidDataException">a dataset is missing or has the wrong shape (names file and dataset).</exception>
+    public static OutputSet Read(string path)
+    {
+        try
+        {
+            using var file = H5File.OpenRead(path);
+            var o = file.Dataset("outputs");
+            var dims = o.Space.Dimensions;
+            if (dims.Length != 3) throw new InvalidDataException($"{path}: dataset 'outputs' has rank {dims.Length}, expected 3 ([N, T, K])");
+            var l = file.Dataset("labels");
+            var ld = l.Space.Dimensions;
+            if (ld.Length != 1 || ld[0] != dims[0]) throw new InvalidDataException($"{path}: dataset 'labels' must be [N] with N = {dims[0]}");
+            float[] outputs = o.Read<float[]>();
+            long[] labels = l.Read<long[]>();
+            return new OutputSet((int)dims[0], (int)dims[1], (int)dims[2], outputs, labels);
+        }
+        catch (InvalidDataException) { throw; }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path}: not a readable output dump (needs HDF5 datasets 'outputs' float32 [N,T,K] and 'labels' int64 [N]): {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EventSnn.Model;
+
+/// <summary>Task losses over per-step outputs <c>O [T, N, K]</c> and labels <c>y [N]</c> (METHOD.md §6.1, §6.2).</summary>
+public static class Losses
+{
+    /// <summary>Mean-output cross-entropy: <c>CE(mean_t O(t), y)</c>.</summary>
+    public static Tensor MeanOutput(Tensor outputs, Tensor labels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var mean = outputs.mean(new long[] { 0 });
+        return nn.functional.cross_entropy(mean, labels).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// TET: <c>(1 − λ)·(1/T)·Σ_t CE(O(t), y) + λ·MSE(O, φ)</c>, the MSE over all T·N·K logits against the constant φ.
+    /// Defaults λ = 1e-3, φ = 1.
+    /// </summary>
+    public static Tensor Tet(Tensor outputs, Tensor labels, double lambda = 1e-3, double phi = 1.0)
+    {
+        using var scope = torch.NewDisposeScope();
+        long t = outputs.shape[0], n = outputs.shape[1], k = outputs.shape[2];
+        // mean over T of per-step CE (each a mean over N) equals the CE averaged over all T·N rows
+        var ce = nn.functional.cross_entropy(outputs.reshape(t * n, k), labels.repeat(t));
+        var mse = (outputs - phi).square().mean();
+        return ((1 - lambda) * ce + lambda * mse).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Selects a task loss by name: "tet" or "mean".</summary>
+    public static Func<Tensor, Tensor, Tensor> ByName(string name) => name.ToLowerInvariant() switch
+    {
+        "tet" => (o, y) => Tet(o, y),
+        "mean" => MeanOutput,
+        _ => throw new ArgumentException($"unknown loss '{name}' (expected 'tet' or 'mean')"),
+    };
+}

@@ -1,0 +1,82 @@
+using EventSnn.Datasets;
+using static TorchSharp.torch;
+
+namespace EventSnn.Model;
+
+/// <summary>Settings of direct SNN training (METHOD.md §9 defaults).</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Training epochs (cosine schedule length).</summary>
+    public int Epochs { get; init; } = 100;
+
+    /// <summary>Mini-batch size N.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Initial SGD learning rate (cosine-annealed to 0 over <see cref="Epochs"/>).</summary>
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>L2 weight decay on all parameters.</summary>
+    public double WeightDecay { get; init; } = 5e-4;
+
+    /// <summary>Task loss: "tet" or "mean" (<see cref="Losses.ByName"/>).</summary>
+    public string Loss { get; init; } = "tet";
+
+    /// <summary>Weight α of the RCS term; 0 trains the baseline without RCS.</summary>
+    public double RcsAlpha { get; init; }
+
+    /// <summary>Seed of weight init, shuffling, validation split and augmentation.</summary>
+    public int Seed { get; init; } = 1200;
+
+    /// <summary>Fraction of the training split held out (stratified by class) for checkpoint selection; 0 with <see cref="Selection"/> "test".</summary>
+    public double ValidationFraction { get; init; } = 0.1;
+
+    /// <summary>
+    /// How the best checkpoint is chosen: "validation" (default, on the held-out split) or "test" (the method's
+    /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic).
+    /// </summary>
+    public string Selection { get; init; } = "validation";
+
+    /// <summary>Training-time augmentation (random translation, METHOD.md §8); null = none.</summary>
+    public RandomTranslation? Augmentation { get; init; }
+
+    /// <summary>Folder for checkpoints (<c>last.ckpt</c>, <c>best.ckpt</c>) and the log (<c>train-log.jsonl</c>).</summary>
+    public string OutDir { get; init; } = "runs/train";
+
+    /// <summary>Resume from <c>OutDir/last.ckpt</c> when present.</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Device; null = CUDA when available, else CPU.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>Stop after this many epochs in this call even if <see cref="Epochs"/> is larger (resume continues); null = no limit.</summary>
+    public int? MaxEpochsThisRun { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> on invalid settings.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException("epochs must be >= 1");
+        if (BatchSize < 1) throw new ArgumentException("batch size must be >= 1");
+        if (!(LearningRate > 0)) throw new ArgumentException("learning rate must be > 0");
+        if (RcsAlpha < 0) throw new ArgumentException("RCS alpha must be >= 0");
+        if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException("validation fraction must be in [0, 1)");
+        if (Selection is not ("validation" or "test")) throw new ArgumentException($"selection must be 'validation' or 'test', got '{Selection}'");
+        if (Selection == "validation" && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
+        _ = Losses.ByName(Loss);
+    }
+}
+
+/// <summary>Progress of training: where it is and the running loss/accuracy of the current epoch.</summary>
+public readonly record struct TrainProgress(int Epoch, int Epochs, string Phase, int Batch, int Batches, double Loss, double Accuracy);
+
+/// <summary>One epoch's figures, as written to <c>train-log.jsonl</c>. Accuracies are fractions in [0, 1]; null when not measured.</summary>
+public sealed record EpochRecord(
+    int Epoch, double LearningRate, double Loss, double TaskLoss, double RcsLoss, double TrainAccuracy,
+    double? ValidationAccuracy, double? TestAccuracy, double Seconds, int RcsMaskedSamples, int RcsSilentExclusions);
+
+/// <summary>Outcome of <see cref="Trainer.Fit"/>.</summary>
+public sealed record TrainResult(
+    IReadOnlyList<EpochRecord> Epochs, int BestEpoch, double BestAccuracy, string Selection,
+    string BestCheckpoint, string LastCheckpoint, string LogPath, int ResumedFromEpoch);

@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.Diagnostics;
+using EventSnn.Pipeline.Flow;
+
+namespace EventSnn.Pipeline.Binning;
+
+/// <summary>
+/// Cuts event streams into frames as the events arrive, one open bin per stream. Time bins start at the
+/// stream's first event and are <see cref="OnlineBinningOptions.WindowUs"/> long; a bin closes when an event
+/// at or past its end arrives (event time, so a replay at any speed gives the same bins), when the stream
+/// has been quiet for the quiet period (wall clock), or when the stream ends; each closed bin says which.
+/// Events older than the open bin, or outside the frame after downsampling, are dropped and counted.
+/// Not thread-safe: one stage owns it.
+/// </summary>
+public sealed class OnlineBinner
+{
+    readonly OnlineBinningOptions _o;
+    readonly PipelineCounters _counters;
+    readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    readonly long _quietTicks;
+    readonly int _frameLength;
+
+    sealed class StreamState
+    {
+        public EventBin? Open;
+        public long NextSequence;
+        public long LastArrivalTicks;
+    }
+
+    /// <summary>Creates a binner; <paramref name="counters"/> receives late/out-of-range drops and close reasons.</summary>
+    public OnlineBinner(OnlineBinningOptions options, PipelineCounters counters)
+    {
+        options.Validate();
+        _o = options;
+        _counters = counters;
+        _frameLength = 2 * options.Height * options.Width;
+        _quietTicks = options.QuietPeriod > TimeSpan.Zero ? (long)(options.QuietPeriod.TotalSeconds * Stopwatch.Frequency) : 0;
+    }
+
+    /// <summary>The options in force.</summary>
+    public OnlineBinningOptions Options => _o;
+
+    /// <summary>Streams that currently have an open bin.</summary>
+    public int OpenBins => _streams.Values.Count(s => s.Open != null);
+
+    /// <summary>
+    /// Bins the events of <paramref name="batch"/> (which stays owned by the caller) and hands every bin they
+    /// close to <paramref name="closed"/>, in order.
+    /// </summary>
+    public void Add(in StreamBatch batch, Action<EventBin> closed)
+    {
+        if (!_streams.TryGetValue(batch.Stream, out var s))
+        {
+            s = new StreamState();
+            _streams.Add(batch.Stream, s);
+        }
+        var events = batch.Events;
+        int n = events.Count;
+        if (n == 0) return;
+        s.LastArrivalTicks = batch.ArrivalTicks;
+        ReadOnlySpan<long> t = events.T;
+        ReadOnlySpan<ushort> xs = events.X, ys = events.Y;
+        ReadOnlySpan<byte> ps = events.P;
+        int ds = _o.Downsample, w = _o.Width, h = _o.Height, plane = w * h;
+        long late = 0, outside = 0;
+
+        int i = 0;
+        while (i < n)
+        {
+            var bin = s.Open;
+            if (bin == null)
+            {
+                bin = s.Open = NewBin(batch.Stream, s, t[i]);
+            }
+            else if (t[i] < bin.StartUs)
+            {
+                late++;
+                i++;
+                continue;
+            }
+            else if (_o.WindowUs > 0 && t[i] >= bin.EndUs)
+            {
+                bin = AdvanceTo(batch.Stream, s, t[i], closed);
+            }
+
+            // Inner loop: consecutive events that fall into this bin.
+            float[] frame = bin.FrameArray;
+            int count = bin.EventCount;
+            long start = bin.StartUs, end = _o.WindowUs > 0 ? bin.EndUs : long.MaxValue;
+            int limit = _o.EventsPerBin > 0 ? _o.EventsPerBin : int.MaxValue;
+            long lastT = long.MinValue;
+            for (; i < n; i++)
+            {
+                long ti = t[i];
+                if (ti >= end) break;
+                if (ti < start) { late++; continue; }
+                int x = xs[i] / ds, y = ys[i] / ds;
+                if ((uint)x >= (uint)w || (uint)y >= (uint)h) { outside++; continue; }
+                frame[(ps[i] != 0 ? plane : 0) + y * w + x] += 1f;
+                lastT = ti;
+                if (++count == limit) { i++; break; }
+            }
+            bin.EventCount = count;
+            if (count > 0) bin.LastArrivalTicks = batch.ArrivalTicks;
+            if (_o.EventsPerBin > 0 && count == limit)
+            {
+                bin.EndUs = lastT + 1;
+                Close(s, bin, BinCloseReason.EventCount, closed);
+            }
+        }
+        if (late > 0) _counters.Add(ref _counters.EventsDroppedLate, late);
+        if (outside > 0) _counters.Add(ref _counters.EventsDroppedOutOfRange, outside);
+    }
+
+    /// <summary>Closes the bins of streams that have had no events for the quiet period (by <paramref name="nowTicks"/>).</summary>
+    public void CloseQuiet(long nowTicks, Action<EventBin> closed)
+    {
+        if (_quietTicks == 0) return;
+        foreach (var s in _streams.Values)
+            if (s.Open is { } bin && nowTicks - s.LastArrivalTicks >= _quietTicks)
+                Close(s, bin, BinCloseReason.QuietPeriod, closed);
+    }
+
+    /// <summary>Closes the open bin of <paramref name="stream"/> because the stream ended; its next events start afresh.</summary>
+    public void EndStream(string stream, Action<EventBin> closed)
+    {
+        if (_streams.TryGetValue(stream, out var s) && s.Open is { } bin)
+            Close(s, bin, BinCloseReason.StreamEnd, closed);
+    }
+
+    /// <summary>Closes every open bin because the input ended.</summary>
+    public void EndAll(Action<EventBin> closed)
+    {
+        foreach (var s in _streams.Values)
+            if (s.Open is { } bin) Close(s, bin, BinCloseReason.StreamEnd, closed);
+    }
+
+    /// <summary>Throws away every open bin (cancellation) and returns how many events they held.</summary>
+    public long DiscardOpen()
+    {
+        long events = 0;
+        foreach (var s in _streams.Values)
+        {
+            if (s.Open is not { } bin) continue;
+            events += bin.EventCount;
+            bin.Release();
+            s.Open = null;
+        }
+        return events;
+    }
+
+    EventBin NewBin(string stream, StreamState s, long startUs)
+    {
+        float[] frame = ArrayPool<float>.Shared.Rent(_frameLength);
+        Array.Clear(frame, 0, _frameLength);
+        var bin = new EventBin(stream, s.NextSequence++, frame, _o.Height, _o.Width)
+        {
+            StartUs = startUs,
+            EndUs = _o.WindowUs > 0 ? startUs + _o.WindowUs : startUs,
+        };
+        return bin;
+    }
+
+    // Closes the open time bin because event time reached tUs, emitting the empty bins of a short silence,
+    // and opens the bin that holds tUs.
+    EventBin AdvanceTo(string stream, StreamState s, long tUs, Action<EventBin> closed)
+    {
+        var bin = s.Open!;
+        long window = _o.WindowUs;
+        long k = (tUs - bin.StartUs) / window; // >= 1
+        long start = bin.StartUs;
+        Close(s, bin, BinCloseReason.EventTime, closed);
+        if (k - 1 > _o.MaxEmptyBins)
+        {
+            // A long silence: start a new bin at this event rather than flooding the network with empty frames.
+            return s.Open = NewBin(stream, s, tUs);
+        }
+        for (long e = 1; e < k; e++)
+        {
+            var empty = NewBin(stream, s, start + e * window);
+            Close(s, empty, BinCloseReason.EventTime, closed);
+        }
+        return s.Open = NewBin(stream, s, start + k * window);
+    }
+
+    void Close(StreamState s, EventBin bin, BinCloseReason reason, Action<EventBin> closed)
+    {
+        bin.Reason = reason;
+        if (ReferenceEquals(s.Open, bin)) s.Open = null;
+        switch (reason)
+        {
+            case BinCloseReason.EventTime: _counters.Add(ref _counters.BinsClosedByEventTime, 1); break;
+            case BinCloseReason.EventCount: _counters.Add(ref _counters.BinsClosedByEventCount, 1); break;
+            case BinCloseReason.QuietPeriod: _counters.Add(ref _counters.BinsClosedByQuietPeriod, 1); break;
+            default: _counters.Add(ref _counters.BinsClosedByStreamEnd, 1); break;
+        }
+        closed(bin);
+    }
+}

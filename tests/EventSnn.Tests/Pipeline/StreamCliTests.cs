@@ -1,0 +1,85 @@
+using System.Text.Json;
+using EventSnn.Ingest;
+using EventSnn.Pipeline;
+using EventSnn.Pipeline.Binning;
+using EventSnn.Pipeline.Network;
+
+namespace EventSnn.Tests.Pipeline;
+
+/// <summary>`eventsnn stream replay` into `eventsnn stream classify`, as separate processes on loopback.</summary>
+[Collection(StreamCliCollection.Name)]
+public class StreamCliTests(GestureCheckpointFixture gestures)
+{
+    static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
+
+    static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement;
+
+    [Fact]
+    public async Task UdpReplayOfGestureRecordingsIntoClassifyPrintsTheOfflineDecisionsAndCountersThatAddUp()
+    {
+        using var classify = new ChildProcess("stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint, "--json",
+            "--quiet-ms", "300", "--idle-exit", "2", "--counters-every", "1", "--cutoff", "fixed");
+        var start = Json(await classify.WaitForLine(l => l.Contains("\"type\":\"start\""), Limit));
+        string source = start.GetProperty("source").GetString()!;
+        Assert.StartsWith("udp://127.0.0.1:", source);
+        Assert.Equal(GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, start.GetProperty("bin_us").GetInt64());
+        string port = source[(source.LastIndexOf(':') + 1)..];
+
+        var streams = new List<(string Stream, string Path, int Class)>();
+        foreach (var (path, cls, _) in gestures.Gestures)
+        {
+            var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "replay", path, "--udp", $"127.0.0.1:{port}", "--timestamps", "--speed", "4", "--json");
+            Assert.True(code == 0, stderr);
+            var summary = Json(stdout.Trim().Split('\n')[^1]);
+            Assert.Equal(gestures.Gestures.First(g => g.Path == path).Events, summary.GetProperty("events").GetInt64());
+            // Each replay sends from its own port: its own stream. Let the quiet period close it before the next.
+            await Task.Delay(600);
+            streams.Add((path, path, cls));
+        }
+        Assert.Equal(0, await classify.WaitForExit(Limit));
+
+        var lines = classify.Out.Select(Json).ToList();
+        var decisions = lines.Where(l => l.GetProperty("type").GetString() == "decision").ToList();
+        var final = lines.Last(l => l.GetProperty("type").GetString() == "counters");
+        Assert.True(final.GetProperty("final").GetBoolean());
+        Assert.Contains(lines, l => l.GetProperty("type").GetString() == "counters" && !l.GetProperty("final").GetBoolean());
+        var c = final.GetProperty("counters");
+        long received = c.GetProperty("events_received").GetInt64();
+        Assert.Equal(gestures.Gestures.Sum(g => (long)g.Events), received);
+        Assert.Equal(received, final.GetProperty("events_accounted").GetInt64());
+        Assert.Equal(0, final.GetProperty("events_in_flight").GetInt64());
+        Assert.Equal(received, c.GetProperty("events_classified").GetInt64() + c.GetProperty("events_dropped_out_of_range").GetInt64()
+                               + c.GetProperty("events_dropped_late").GetInt64());
+        Assert.Equal(0, c.GetProperty("datagrams_malformed").GetInt64());
+        Assert.Equal(decisions.Count, c.GetProperty("decisions").GetInt64());
+
+        // Group decisions by stream (one per replay, in order of appearance) and compare with offline classification.
+        var byStream = decisions.GroupBy(d => d.GetProperty("stream").GetString()!).ToList();
+        Assert.Equal(gestures.Gestures.Count, byStream.Count);
+        var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        var (rule, _) = factory.LoadExitRule("fixed");
+        var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
+        int correct = 0;
+        for (int g = 0; g < byStream.Count; g++)
+        {
+            using var recording = EventFile.ReadAll(gestures.Gestures[g].Path).Events;
+            var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, factory, rule);
+            var online = byStream[g].ToList();
+            Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),
+                         online.Select(d => (d.GetProperty("class").GetInt32(), d.GetProperty("timestep").GetInt32(), d.GetProperty("event_time_us").GetInt64(), d.GetProperty("events").GetInt64())));
+            for (int i = 0; i < online.Count; i++)
+                Assert.Equal(offline[i].Confidence, online[i].GetProperty("confidence").GetDouble(), 5);
+            Assert.All(online, d => Assert.True(d.GetProperty("latency_ms").GetDouble() >= 0));
+            Assert.All(online, d => Assert.Equal(GestureCheckpointFixture.ClassNames[d.GetProperty("class").GetInt32()], d.GetProperty("label").GetString()));
+            if (online[0].GetProperty("class").GetInt32() == gestures.Gestures[g].Class) correct++;
+        }
+        // The network was trained on these gestures: its first decision on each should name it.
+        Assert.True(correct >= 2, $"only {correct} of {byStream.Count} gestures recognised (training accuracy {gestures.TrainAccuracy}); {classify.Transcript}");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StreamCliCollection : ICollectionFixture<GestureCheckpointFixture>
+{
+    public const string Name = "streaming end-to-end with a trained gesture network";
+}

@@ -1,0 +1,29 @@
+namespace EventSnn.Cli.Model;
+
+/// <summary>The options of `eventsnn train`, parsed.</summary>
+internal sealed record TrainRequest
+{
+    public required string Dataset { get; init; }
+    public required string Root { get; init; }
+    public required string Arch { get; init; }
+    public int T { get; init; }
+    public int Epochs { get; init; }
+    public int Batch { get; init; }
+    public double LearningRate { get; init; }
+    public required string Loss { get; init; }
+    public double RcsAlpha { get; init; }
+    public int Seed { get; init; }
+    public required string OutDir { get; init; }
+    public int Downsample { get; init; }
+    public string? Window { get; init; }
+    public string? CacheDir { get; init; }
+    public required string Selection { get; init; }
+    public double ValidationFraction { get; init; }
+    public bool Augment { get; init; }
+    public bool Tebn { get; init; }
+    public required string Reset { get; init; }
+    public bool Resume { get; init; }
+    public int Threads { get; init; }
+    public int MaxTrain { get; init; }
+    public bool Json { get; init; }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using EventSnn.Datasets;
+using EventSnn.Model;
+using Spectre.Console;
+using TorchSharp;
+
+namespace EventSnn.Cli.Model;
+
+/// <summary>Runs `eventsnn train`: dataset → frame cache → <see cref="Trainer"/>, with progress and a summary.</summary>
+internal static class TrainRunner
+{
+    public const int ExitBadInput = 2;
+
+    public static int Run(TrainRequest r, CancellationToken cancel)
+    {
+        try
+        {
+            if (r.Threads > 0) torch.set_num_threads(r.Threads);
+            var ds = DatasetCatalog.Open(r.Dataset, r.Root);
+            var (startUs, endUs) = ParseWindow(r.Window, ds.Name);
+            var settings = FrameSettings.For(ds, r.T, r.Downsample, startUs, endUs);
+            string cacheDir = r.CacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "eventsnn", "frames");
+
+            var info = new ModelInfo
+            {
+                Arch = r.Arch, T = r.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
+                Height = settings.Height, Width = settings.Width, Tebn = r.Tebn, Dataset = ds.Name, Kind = "snn",
+                Neuron = NeuronSettings.Lif() with { Reset = r.Reset },
+                Frames = new FrameInfo
+                {
+                    Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
+                    WindowStartUs = startUs, WindowEndUs = endUs == long.MaxValue ? 0 : endUs,
+                    Options = new Dictionary<string, string> { ["cacheKey"] = settings.Key },
+                },
+            };
+            var options = new TrainOptions
+            {
+                Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Loss = r.Loss, RcsAlpha = r.RcsAlpha, Seed = r.Seed,
+                ValidationFraction = r.Selection == "test" && r.ValidationFraction == 0.1 ? 0 : r.ValidationFraction,
+                Selection = r.Selection, OutDir = r.OutDir, Resume = r.Resume,
+                Augmentation = r.Augment ? RandomTranslation.ForDownsample(r.Downsample, r.Seed) : null,
+            };
+            var trainer = new Trainer(info, options); // validates before any slow work
+
+            Console.Error.WriteLine($"eventsnn train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
+                $"frames {r.T}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
+            using var train = LoadFrames(ds, DatasetSplit.Train, settings, cacheDir);
+            using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
+            using var trainUsed = r.MaxTrain > 0 && r.MaxTrain < train.Count ? Stratified(train, r.MaxTrain, r.Seed) : null;
+
+            var result = Train(trainer, trainUsed ?? train, test.Count > 0 ? test : null, cancel);
+            PrintSummary(result, r);
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("eventsnn train: cancelled; resume with the same command");
+            return 130;
+        }
+        catch (Exception e) when (e is ArgumentException or DatasetNotFoundException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"eventsnn train: {e.Message}");
+            return ExitBadInput;
+        }
+    }
+
+    private static (long Start, long End) ParseWindow(string? text, string dataset)
+    {
+        if (text is null) return dataset == "dvsgesture" ? (0, 1_300_000) : (0, long.MaxValue);
+        var parts = text.Split(':');
+        if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out long a) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long b) || a < 0 || b <= a)
+            throw new ArgumentException($"--window-us must be START:END in µs with 0 <= START < END, got '{text}'");
+        return (a, b);
+    }
+
+    private static FrameSet LoadFrames(IEventDataset ds, DatasetSplit split, FrameSettings settings, string cacheDir)
+    {
+        var report = new Progress<FrameCacheProgress>(p =>
+        {
+            if (p.Total > 0 && (p.Done == p.Total || p.Done % 50 == 0)) Console.Error.WriteLine($"  frames {split.ToString().ToLowerInvariant()}: {p.Stage} {p.Done}/{p.Total}");
+        });
+        return FrameCache.GetOrBuild(ds, split, settings, cacheDir, report);
+    }
+
+    private static FrameSet Stratified(FrameSet set, int count, int seed)
+    {
+        var (_, pick) = Trainer.SplitValidation(set.Labels, Math.Min(0.999, (double)count / set.Count), seed);
+        return set.Subset(pick);
+    }
+
+    private static TrainResult Train(Trainer trainer, FrameSet train, FrameSet? test, CancellationToken cancel)
+    {
+        bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
+        var progress = new EpochPrinter(interactive);
+        try { return trainer.Fit(train, test, progress, cancel); }
+        finally { progress.Finish(); }
+    }
+
+    private static void PrintSummary(TrainResult result, TrainRequest r)
+    {
+        var last = result.Epochs.Count > 0 ? result.Epochs[^1] : null;
+        if (r.Json)
+        {
+            var summary = new
+            {
+                bestCheckpoint = result.BestCheckpoint, lastCheckpoint = result.LastCheckpoint, log = result.LogPath,
+                selection = result.Selection, bestEpoch = result.BestEpoch, bestAccuracy = result.BestAccuracy, resumedFromEpoch = result.ResumedFromEpoch,
+                epochs = result.Epochs,
+            };
+            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true }));
+            return;
+        }
+        Console.WriteLine($"best checkpoint: {result.BestCheckpoint} (epoch {result.BestEpoch}, {result.Selection}: {Pct(result.BestAccuracy)})");
+        if (last is not null)
+            Console.WriteLine($"last epoch {last.Epoch}: train {Pct(last.TrainAccuracy)}, validation {Pct(last.ValidationAccuracy)}, test {Pct(last.TestAccuracy)}, {last.Seconds:0.0} s/epoch");
+        Console.WriteLine($"log: {result.LogPath}");
+    }
+
+    internal static string Pct(double? v) => v is double d && !double.IsNaN(d) ? (100 * d).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a";
+}
