@@ -162,7 +162,7 @@ public static class CifarArchive
             {
                 TarEntry? entry;
                 try { entry = tar.GetNextEntry(); }
-                catch (Exception e) when (e is TarException or GZipException or EndOfStreamException or InvalidDataException)
+                catch (Exception e) when (e is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or InvalidDataException)
                 {
                     throw new CifarFormatException(path, null, file.Position, $"a readable tar stream ({e.Message})");
                 }
@@ -186,7 +186,7 @@ public static class CifarArchive
                         read += n;
                     }
                 }
-                catch (Exception e) when (e is TarException or GZipException or EndOfStreamException or InvalidDataException or ICSharpCode.SharpZipLib.SharpZipBaseException)
+                catch (Exception e) when (e is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or InvalidDataException)
                 {
                     throw new CifarFormatException(path, name, read, $"{want} readable bytes ({e.Message})");
                 }
