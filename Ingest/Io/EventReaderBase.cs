@@ -87,6 +87,10 @@ public abstract class EventReaderBase : IEventReader
     public void Dispose()
     {
         Source_.Dispose();
+        OnDispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Releases what a reader holds besides its input.</summary>
+    private protected virtual void OnDispose() { }
 }

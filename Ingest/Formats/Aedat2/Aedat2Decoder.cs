@@ -18,6 +18,7 @@ public static class Aedat2Decoder
     public static unsafe int DecodeDvs128(ReadOnlySpan<byte> records, Aedat2Convention convention, EventBatch into)
     {
         int n = records.Length / RecordSize;
+        if (n == 0) return 0;
         into.EnsureCapacity(into.Count + n);
         int start = into.Count;
         // The swap is folded into shift amounts so the loop has no branch per event.

@@ -111,6 +111,7 @@ public sealed class CsvEventReader : EventReaderBase
         while (true)
         {
             while (i < line.Length && line[i] == ' ') i++;
+            int cellStart = i;
             bool neg = i < line.Length && line[i] == '-';
             if (neg) i++;
             int digits = 0;
@@ -121,7 +122,7 @@ public sealed class CsvEventReader : EventReaderBase
                 v = v * 10 + (line[i++] - '0');
             }
             while (i < line.Length && line[i] == ' ') i++;
-            if (digits == 0 || c >= 4 || (neg && c != 0)) throw Source_.Error(at, "a row of four integers t,x,y,p (t may be negative)", "\"" + Encoding.ASCII.GetString(line[..Math.Min(line.Length, 60)]) + "\"");
+            if (digits == 0 || c >= 4 || (neg && c != _columns[0])) throw Source_.Error(at + cellStart, "a row of four integers t,x,y,p (t may be negative)", "\"" + Encoding.ASCII.GetString(line[..Math.Min(line.Length, 60)]) + "\"");
             cells[c++] = neg ? -v : v;
             if (i == line.Length) break;
             if (line[i] != ',') throw Source_.Error(at + i, "',' between integers", "\"" + (char)line[i] + "\"");

@@ -1,9 +1,186 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EventSnn.Cli.Ingest;
+using EventSnn.Ingest;
 
 namespace EventSnn.Cli.Commands;
 
-/// <summary>`eventsnn events`.</summary>
+/// <summary>`eventsnn events`: inspect and convert event files; `frames` lives in <see cref="EventsFramesCommand"/>.</summary>
 internal static class EventsCommands
 {
-    public static Command Create() => NotYetAvailable.Create("events", "Event files: inspect, convert between formats, bin into frames.");
+    /// <summary>Exit code for unreadable input or events the output format cannot hold.</summary>
+    public const int BadInput = 2;
+
+    public static Command Create()
+    {
+        var cmd = new Command("events", "Event files: inspect, convert between formats, bin into frames.");
+        cmd.Subcommands.Add(CreateInspect());
+        cmd.Subcommands.Add(CreateConvert());
+        cmd.Subcommands.Add(EventsFramesCommand.Create());
+        return cmd;
+    }
+
+    static Option<string> ConventionOption() => new("--convention")
+    {
+        Description = "AEDAT 2.0 DVS128 coordinate convention: libcaer (default), spikingjelly, events-tfds, tonic-dvs128, raw",
+        DefaultValueFactory = _ => Aedat2Convention.LibcaerName,
+    };
+
+    static Command CreateInspect()
+    {
+        var path = new Argument<string>("PATH") { Description = "Event file, or ARCHIVE#ENTRY inside a .zip/.tar/.tar.gz" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text" };
+        var convention = ConventionOption();
+        var strict = new Option<bool>("--strict") { Description = "Treat a file cut inside a record or packet as an error" };
+        var keepInvalid = new Option<bool>("--keep-invalid") { Description = "AEDAT 3.1: keep events whose valid bit is clear" };
+        var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id (default: lowest-id event stream)" };
+        var cmd = new Command("inspect", "Format, chip/source, sensor size, event count, time span, ON/OFF counts, first and last events.")
+        {
+            path, json, convention, strict, keepInvalid, stream,
+        };
+        cmd.SetAction(parse =>
+        {
+            var options = new EventReadOptions
+            {
+                Convention = parse.GetValue(convention)!, Strict = parse.GetValue(strict),
+                KeepInvalid = parse.GetValue(keepInvalid), StreamName = parse.GetValue(stream),
+            };
+            return Guard(parse.GetValue(path)!, () =>
+            {
+                using var reader = EventFile.Open(parse.GetValue(path)!, options);
+                var s = EventSummary.Gather(reader);
+                if (parse.GetValue(json)) PrintJson(parse.GetValue(path)!, s);
+                else PrintText(parse.GetValue(path)!, s);
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    static Command CreateConvert()
+    {
+        var input = new Argument<string>("IN") { Description = "Any readable event file (or ARCHIVE#ENTRY)" };
+        var output = new Argument<string>("OUT") { Description = "Output; format by extension: .csv, .h5/.hdf5, .aedat, .aedat4, .bin" };
+        var convention = ConventionOption();
+        var aedatVersion = new Option<string>("--aedat-version") { Description = "For .aedat output: 2.0 (jAER DVS128) or 3.1 (default)", DefaultValueFactory = _ => "3.1" };
+        var compression = new Option<string>("--compression") { Description = "For .aedat4 output: lz4 (default), lz4-high, zstd, zstd-high, none", DefaultValueFactory = _ => "lz4" };
+        var strict = new Option<bool>("--strict") { Description = "Treat a file cut inside a record or packet as an error" };
+        var keepInvalid = new Option<bool>("--keep-invalid") { Description = "AEDAT 3.1: keep events whose valid bit is clear" };
+        var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id" };
+        var source = new Option<string?>("--source") { Description = "Camera/chip name written to the output header (default: the input's)" };
+        var cmd = new Command("convert", "Convert events from any readable format to CSV, HDF5, AEDAT 2.0/3.1/4.0 or .bin (by OUT's extension).")
+        {
+            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source,
+        };
+        cmd.SetAction(parse =>
+        {
+            string inPath = parse.GetValue(input)!, outPath = parse.GetValue(output)!;
+            var read = new EventReadOptions
+            {
+                Convention = parse.GetValue(convention)!, Strict = parse.GetValue(strict),
+                KeepInvalid = parse.GetValue(keepInvalid), StreamName = parse.GetValue(stream),
+            };
+            return Guard(inPath, () =>
+            {
+                using var rec = EventFile.ReadAll(inPath, read);
+                var write = new EventWriteOptions
+                {
+                    AedatVersion = parse.GetValue(aedatVersion)!,
+                    Convention = parse.GetValue(convention)!,
+                    Compression = ParseCompression(parse.GetValue(compression)!),
+                    Source = parse.GetValue(source) ?? rec.Source,
+                };
+                EventFile.Write(outPath, rec.Events, write);
+                if (rec.Metadata.TryGetValue("warning", out string? warning)) Console.Error.WriteLine("warning: " + warning);
+                Console.WriteLine($"{rec.Events.Count.ToString(CultureInfo.InvariantCulture)} events, {rec.Format} {rec.Width}x{rec.Height} -> {outPath}");
+                return 0;
+            });
+        });
+        return cmd;
+    }
+
+    static Aedat4Compression ParseCompression(string name) => name.ToLowerInvariant() switch
+    {
+        "none" => Aedat4Compression.None,
+        "lz4" => Aedat4Compression.Lz4,
+        "lz4-high" or "lz4_high" => Aedat4Compression.Lz4High,
+        "zstd" => Aedat4Compression.Zstd,
+        "zstd-high" or "zstd_high" => Aedat4Compression.ZstdHigh,
+        _ => throw new ArgumentException($"unknown compression '{name}': none, lz4, lz4-high, zstd, zstd-high"),
+    };
+
+    // Bad input is the user's problem to fix, not a crash: one clear line on stderr and a distinct exit code.
+    static int Guard(string path, Func<int> action)
+    {
+        try { return action(); }
+        catch (EventFormatException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
+        catch (ArgumentException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
+        catch (FileNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
+        catch (DirectoryNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
+        catch (UnauthorizedAccessException ex) { Console.Error.WriteLine($"error: {path}: {ex.Message}"); return BadInput; }
+    }
+
+    static void PrintText(string path, EventSummary s)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"file:      {path}");
+        Console.WriteLine($"format:    {s.Format}");
+        Console.WriteLine($"source:    {s.Source ?? "(not stated)"}");
+        Console.WriteLine($"sensor:    {s.Width} x {s.Height} px");
+        Console.WriteLine($"events:    {s.Events.ToString("N0", inv)} (ON {s.On.ToString("N0", inv)}, OFF {s.Off.ToString("N0", inv)})");
+        if (s.TFirst is long t0 && s.TLast is long t1)
+            Console.WriteLine($"time:      {t0} .. {t1} us ({((t1 - t0) / 1e6).ToString("0.######", inv)} s){(s.Monotonic ? "" : ", NOT monotonic")}");
+        foreach (var kv in s.Metadata.Where(kv => kv.Key != "warning").OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            Console.WriteLine($"  {kv.Key}: {kv.Value}");
+        Console.WriteLine("first:     t_us, x, y, p");
+        foreach (var e in s.First) Console.WriteLine($"  {e.T}, {e.X}, {e.Y}, {e.P}");
+        Console.WriteLine("last:");
+        foreach (var e in s.Last) Console.WriteLine($"  {e.T}, {e.X}, {e.Y}, {e.P}");
+        foreach (string w in s.Warnings) Console.Error.WriteLine("warning: " + w);
+    }
+
+    static void PrintJson(string path, EventSummary s)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("path", path);
+            w.WriteString("format", s.Format);
+            if (s.Source is null) w.WriteNull("source"); else w.WriteString("source", s.Source);
+            w.WriteNumber("width", s.Width);
+            w.WriteNumber("height", s.Height);
+            w.WriteNumber("events", s.Events);
+            if (s.TFirst is long t0) w.WriteNumber("t_first_us", t0); else w.WriteNull("t_first_us");
+            if (s.TLast is long t1) w.WriteNumber("t_last_us", t1); else w.WriteNull("t_last_us");
+            if (s.TMin is long tmin) w.WriteNumber("t_min_us", tmin);
+            if (s.TMax is long tmax) w.WriteNumber("t_max_us", tmax);
+            w.WriteBoolean("monotonic", s.Monotonic);
+            w.WriteNumber("on", s.On);
+            w.WriteNumber("off", s.Off);
+            WriteEvents(w, "first", s.First);
+            WriteEvents(w, "last", s.Last);
+            w.WriteStartObject("metadata");
+            foreach (var kv in s.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
+            w.WriteEndObject();
+            w.WriteStartArray("warnings");
+            foreach (string warning in s.Warnings) w.WriteStringValue(warning);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stdout.WriteByte((byte)'\n');
+    }
+
+    static void WriteEvents(Utf8JsonWriter w, string name, IEnumerable<(long T, int X, int Y, int P)> events)
+    {
+        w.WriteStartArray(name);
+        foreach (var e in events)
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(e.T); w.WriteNumberValue(e.X); w.WriteNumberValue(e.Y); w.WriteNumberValue(e.P);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
 }

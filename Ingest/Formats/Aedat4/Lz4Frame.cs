@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using K4os.Compression.LZ4;
+
+namespace EventSnn.Ingest;
+
+/// <summary>
+/// The LZ4 frame format (magic 04 22 4D 18) over K4os' block codec: decodes independent and linked blocks (linked
+/// blocks see the previous 64 KiB of output as their dictionary, which is why output is decoded in place, contiguously)
+/// and encodes frames of independent 64 KiB blocks. The header checksum is verified; block and content checksums are
+/// skipped over, not verified (they are optional and DV does not write them).
+/// </summary>
+public static class Lz4Frame
+{
+    const uint Magic = 0x184D2204;
+    const int Window = 64 * 1024;
+
+    /// <summary>
+    /// Decodes every frame in <paramref name="source"/>, appending to <paramref name="output"/>; never writes more than
+    /// <paramref name="maxOutput"/> bytes in total. Malformed input is an <see cref="EventFormatException"/> naming
+    /// <paramref name="name"/> and the offset inside <paramref name="source"/>.
+    /// </summary>
+    public static void Decode(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput, string name = "<lz4 frame>")
+    {
+        try { DecodeCore(source, output, maxOutput); }
+        catch (PayloadException ex) { throw ex.At(name, null, 0); }
+    }
+
+    internal static void DecodeCore(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput)
+    {
+        int pos = 0;
+        do pos = DecodeFrame(source, pos, output, maxOutput);
+        while (pos < source.Length);
+    }
+
+    static unsafe int DecodeFrame(ReadOnlySpan<byte> src, int pos, PooledBuffer output, int maxOutput)
+    {
+        if (src.Length - pos < 7) throw new PayloadException(pos, "an LZ4 frame header (at least 7 bytes)", $"{src.Length - pos} byte(s)");
+        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(src[pos..]);
+        if (magic != Magic) throw new PayloadException(pos, "the LZ4 frame magic 04 22 4D 18", $"0x{magic:X8}");
+        int desc = pos + 4;
+        byte flg = src[desc], bd = src[desc + 1];
+        if ((flg >> 6) != 1) throw new PayloadException(desc, "LZ4 frame version 01", ((flg >> 6)).ToString());
+        if ((flg & 0x02) != 0 || (bd & 0x8F) != 0) throw new PayloadException(desc, "reserved LZ4 frame bits clear");
+        int blockSizeId = (bd >> 4) & 7;
+        if (blockSizeId < 4) throw new PayloadException(desc + 1, "an LZ4 block size id of 4..7", blockSizeId.ToString());
+        int blockMax = 1 << (8 + 2 * blockSizeId);
+        bool independent = (flg & 0x20) != 0, blockChecksum = (flg & 0x10) != 0, contentSize = (flg & 0x08) != 0;
+        bool contentChecksum = (flg & 0x04) != 0, dictId = (flg & 0x01) != 0;
+        int descLen = 2 + (contentSize ? 8 : 0) + (dictId ? 4 : 0);
+        if (src.Length - desc < descLen + 1) throw new PayloadException(desc, "the whole LZ4 frame descriptor", "end of payload");
+        byte hc = src[desc + descLen];
+        byte expected = (byte)(XxHash32.Hash(src.Slice(desc, descLen)) >> 8);
+        if (hc != expected) throw new PayloadException(desc + descLen, $"LZ4 header checksum 0x{expected:X2}", $"0x{hc:X2}");
+        if (dictId) throw new PayloadException(desc, "an LZ4 frame without a dictionary id");
+        long declared = contentSize ? BinaryPrimitives.ReadInt64LittleEndian(src[(desc + 2)..]) : -1;
+        if (declared > maxOutput - output.Length || (contentSize && declared < 0))
+            throw new PayloadException(desc + 2, $"a content size of at most {maxOutput - output.Length} bytes", declared.ToString());
+        pos = desc + descLen + 1;
+        int frameStart = output.Length;
+        while (true)
+        {
+            if (src.Length - pos < 4) throw new PayloadException(pos, "an LZ4 block size or end mark", "end of payload");
+            uint word = BinaryPrimitives.ReadUInt32LittleEndian(src[pos..]);
+            pos += 4;
+            if (word == 0) break;
+            int size = (int)(word & 0x7FFFFFFF);
+            bool stored = (word & 0x80000000) != 0;
+            if (size > blockMax) throw new PayloadException(pos - 4, $"an LZ4 block of at most {blockMax} bytes", size.ToString());
+            if (src.Length - pos < size + (blockChecksum ? 4 : 0)) throw new PayloadException(pos, $"{size} bytes of LZ4 block", $"{src.Length - pos}");
+            int room = Math.Min(blockMax, maxOutput - output.Length);
+            if (stored)
+            {
+                if (size > room) throw new PayloadException(pos, $"at most {maxOutput} decompressed bytes");
+                output.EnsureCapacity(output.Length + size);
+                src.Slice(pos, size).CopyTo(output.Array.AsSpan(output.Length));
+                output.Length += size;
+            }
+            else
+            {
+                output.EnsureCapacity(output.Length + room);
+                int decoded;
+                fixed (byte* s0 = src)
+                fixed (byte* o = output.Array)
+                {
+                    byte* s = s0 + pos;
+                    byte* target = o + output.Length;
+                    int dict = independent ? 0 : Math.Min(Window, output.Length - frameStart);
+                    decoded = dict == 0
+                        ? LZ4Codec.Decode(s, size, target, room)
+                        : LZ4Codec.Decode(s, size, target, room, target - dict, dict);
+                }
+                if (decoded < 0) throw new PayloadException(pos, "a decodable LZ4 block", "corrupt block data");
+                output.Length += decoded;
+            }
+            pos += size + (blockChecksum ? 4 : 0);
+        }
+        if (contentChecksum)
+        {
+            if (src.Length - pos < 4) throw new PayloadException(pos, "the LZ4 content checksum", "end of payload");
+            pos += 4;
+        }
+        if (contentSize && output.Length - frameStart != declared)
+            throw new PayloadException(desc + 2, $"{declared} decompressed bytes as declared", (output.Length - frameStart).ToString());
+        return pos;
+    }
+
+    /// <summary>Encodes <paramref name="data"/> as one LZ4 frame (independent 64 KiB blocks, content size stored).</summary>
+    public static void Encode(ReadOnlySpan<byte> data, PooledBuffer output, LZ4Level level = LZ4Level.L00_FAST)
+    {
+        output.EnsureCapacity(output.Length + 19 + LZ4Codec.MaximumOutputSize(data.Length) + 4 * (data.Length / Window + 2) + data.Length / 200 + 64);
+        var o = output.Array.AsSpan();
+        int p = output.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(o[p..], Magic);
+        int desc = p + 4;
+        o[desc] = 0x60 | 0x08;     // version 01, independent blocks, content size present
+        o[desc + 1] = 4 << 4;      // 64 KiB blocks
+        BinaryPrimitives.WriteInt64LittleEndian(o[(desc + 2)..], data.Length);
+        o[desc + 10] = (byte)(XxHash32.Hash(o.Slice(desc, 10)) >> 8);
+        p = desc + 11;
+        for (int i = 0; i < data.Length; i += Window)
+        {
+            var block = data.Slice(i, Math.Min(Window, data.Length - i));
+            int n = LZ4Codec.Encode(block, o[(p + 4)..], level);
+            if (n <= 0 || n >= block.Length)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(o[p..], 0x80000000u | (uint)block.Length);
+                block.CopyTo(o[(p + 4)..]);
+                n = block.Length;
+            }
+            else BinaryPrimitives.WriteUInt32LittleEndian(o[p..], (uint)n);
+            p += 4 + n;
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(o[p..], 0);
+        output.Length = p + 4;
+    }
+}
