@@ -29,7 +29,7 @@ internal static class TrainCommand
         var cache = new Option<string?>("--cache") { Description = "Frame-cache folder (default: ~/.cache/eventsnn/frames)" };
         var selection = new Option<string>("--select") { Description = "Best checkpoint by 'validation' (held-out part of train) or 'test' (the method's choice, labelled so)", DefaultValueFactory = _ => "validation" };
         selection.AcceptOnlyFromAmong("validation", "test");
-        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the training split held out for validation", DefaultValueFactory = _ => 0.1 };
+        var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the training split held out for validation (with --select test the default is 0: all of it trains)", DefaultValueFactory = _ => 0.1 };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off the random-translation augmentation" };
         var tebn = new Option<bool>("--tebn") { Description = "Use TEBN instead of BatchNorm" };
         var reset = new Option<string>("--reset") { Description = "LIF reset: hard or soft", DefaultValueFactory = _ => "hard" };
