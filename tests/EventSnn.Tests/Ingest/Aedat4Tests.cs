@@ -143,3 +143,24 @@ public class Aedat4Tests
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }
+
+public class Aedat4NetworkPiecesTests
+{
+    [Fact]
+    public void NetworkHeaderAndEncodedPacketsRoundTrip()
+    {
+        using var events = IngestTestData.Random(900, 128, 128, seed: 16);
+        var info = Aedat4Writer.EventStream(128, 128, "DVXplorer_test", id: 2);
+        byte[] head = Aedat4Writer.NetworkHeader(info, Aedat4Compression.Zstd);
+        var header = Aedat4IOHeader.Parse(head.AsSpan(4, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head)));
+        Assert.Equal((2, "DVXplorer_test", Aedat4Compression.Zstd), (header.SelectEventStream()!.Id, header.SelectEventStream()!.Source, header.Compression));
+        byte[] packet = Aedat4Writer.EncodePacket(2, events, 100, 500, Aedat4Compression.Zstd);
+        Assert.Equal(2, BitConverter.ToInt32(packet, 0));
+        Assert.Equal(packet.Length - 8, BitConverter.ToInt32(packet, 4));
+        using var back = new EventBatch(1, 128, 128);
+        Assert.Equal(500, Aedat4Packet.DecodeEvents(packet.AsSpan(8), Aedat4Compression.Zstd, back));
+        using var expected = events.Slice(100, 500);
+        IngestTestData.AssertSameEvents(expected, back);
+        Assert.Throws<EventFormatException>(() => Aedat4Packet.DecodeEvents(packet.AsSpan(8, 10), Aedat4Compression.Zstd, back));
+    }
+}
