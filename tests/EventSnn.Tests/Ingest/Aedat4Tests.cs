@@ -163,4 +163,24 @@ public class Aedat4NetworkPiecesTests
         IngestTestData.AssertSameEvents(expected, back);
         Assert.Throws<EventFormatException>(() => Aedat4Packet.DecodeEvents(packet.AsSpan(8, 10), Aedat4Compression.Zstd, back));
     }
+
+    [Fact]
+    public void ZstdFramesWithoutAContentSizeDecode()
+    {
+        using var events = IngestTestData.Random(20_000, 128, 128, seed: 17);
+        using var payload = new PooledBuffer();
+        Aedat4Packet.EncodeEventsPayload(events, 0, events.Count, payload);
+        var ms = new MemoryStream();
+        using (var z = new ZstdSharp.CompressionStream(ms, 3, leaveOpen: true))
+        {
+            // Flushing between writes makes a streaming frame whose header cannot state the content size.
+            z.Write(payload.Span[..1000]);
+            z.Flush();
+            z.Write(payload.Span[1000..]);
+        }
+        Assert.NotEqual((ulong)payload.Length, ZstdSharp.Decompressor.GetDecompressedSize(ms.ToArray()));
+        using var back = new EventBatch(1, 128, 128);
+        Assert.Equal(20_000, Aedat4Packet.DecodeEvents(ms.ToArray(), Aedat4Compression.Zstd, back));
+        IngestTestData.AssertSameEvents(events, back);
+    }
 }
