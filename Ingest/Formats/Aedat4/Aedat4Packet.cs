@@ -68,6 +68,10 @@ public static class Aedat4Packet
         try { declared = Decompressor.GetDecompressedSize(body); }
         catch (ZstdException ex) { throw new PayloadException(0, "a Zstandard frame header", ex.Message, ex); }
         // Unknown sizes are tried with growing buffers; a declared size is still capped so no size field drives allocation alone.
+        // A zstd block of 3 header bytes + 1 RLE byte expands to at most 128 KiB: no honest frame beats that ratio.
+        long plausible = Math.Min(MaxDecompressedBytes, (long)body.Length * 32768 + 1024);
+        if (declared < ulong.MaxValue - 1 && declared > (ulong)plausible)
+            throw new PayloadException(0, $"a Zstandard content size of at most {plausible} bytes for a {body.Length}-byte frame", declared.ToString());
         int size = declared <= MaxDecompressedBytes ? (int)declared
             : declared >= ulong.MaxValue - 1 ? Math.Min(MaxDecompressedBytes, Math.Max(1 << 16, body.Length * 8))
             : throw new PayloadException(0, $"a Zstandard content size of at most {MaxDecompressedBytes} bytes", declared.ToString());

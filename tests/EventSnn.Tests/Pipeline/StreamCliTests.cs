@@ -18,7 +18,7 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
     public async Task UdpReplayOfGestureRecordingsIntoClassifyPrintsTheOfflineDecisionsAndCountersThatAddUp()
     {
         using var classify = new ChildProcess("stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint, "--json",
-            "--quiet-ms", "300", "--idle-exit", "2", "--counters-every", "1", "--cutoff", "fixed");
+            "--quiet-ms", "300", "--counters-every", "0.5", "--cutoff", "fixed");
         var start = Json(await classify.WaitForLine(l => l.Contains("\"type\":\"start\""), Limit));
         string source = start.GetProperty("source").GetString()!;
         Assert.StartsWith("udp://127.0.0.1:", source);
@@ -36,6 +36,15 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
             await Task.Delay(600);
             streams.Add((path, path, cls));
         }
+        // Once every event sent has been received and classified, stop it as a user would (Ctrl+C).
+        long sent = gestures.Gestures.Sum(g => (long)g.Events);
+        await classify.WaitForLine(l =>
+        {
+            var j = Json(l);
+            return j.GetProperty("type").GetString() == "counters" && j.GetProperty("counters").GetProperty("events_received").GetInt64() == sent
+                   && j.GetProperty("events_in_flight").GetInt64() == 0;
+        }, Limit);
+        classify.Interrupt();
         Assert.Equal(0, await classify.WaitForExit(Limit));
 
         var lines = classify.Out.Select(Json).ToList();
@@ -75,6 +84,27 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
         }
         // The network was trained on these gestures: its first decision on each should name it.
         Assert.True(correct >= 2, $"only {correct} of {byStream.Count} gestures recognised (training accuracy {gestures.TrainAccuracy}); {classify.Transcript}");
+    }
+
+    [Fact]
+    public async Task CtrlCStopsClassifyCleanlyWithFinalCountersThatAddUp()
+    {
+        using var classify = new ChildProcess("stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint, "--json", "--cutoff", "fixed");
+        var start = Json(await classify.WaitForLine(l => l.Contains("\"type\":\"start\""), Limit));
+        string source = start.GetProperty("source").GetString()!;
+        string port = source[(source.LastIndexOf(':') + 1)..];
+        // A paced replay that is still running when the classifier is interrupted.
+        using var replay = new ChildProcess("stream", "replay", gestures.Gestures[0].Path, "--udp", $"127.0.0.1:{port}", "--timestamps", "--speed", "0.5");
+        await PipelineRun.Until(() => classify.Out.Any(l => l.Contains("\"decision\"")) , TimeSpan.FromSeconds(3));
+        await Task.Delay(300);
+        classify.Interrupt();
+        Assert.Equal(0, await classify.WaitForExit(TimeSpan.FromSeconds(20)));
+        var final = Json(classify.Out.Last(l => l.Contains("\"type\":\"counters\"")));
+        Assert.True(final.GetProperty("final").GetBoolean(), classify.Transcript);
+        Assert.True(final.GetProperty("counters").GetProperty("events_received").GetInt64() > 0, classify.Transcript);
+        Assert.Equal(0, final.GetProperty("events_in_flight").GetInt64());
+        replay.Interrupt();
+        await replay.WaitForExit(TimeSpan.FromSeconds(20));
     }
 }
 
