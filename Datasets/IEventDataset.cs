@@ -27,8 +27,8 @@ public interface IEventDataset
     EventBatch LoadEvents(DatasetSample sample);
 
     /// <summary>
-    /// Every sample of a split with its events, in <see cref="Samples"/> order; reads each recording once where
-    /// several samples share it. The caller disposes each batch.
+    /// Every sample of a split with its events, each once, in an order of the dataset's choosing (archive order for
+    /// tarballs); reads each recording once where several samples share it. The caller disposes each batch.
     /// </summary>
     IEnumerable<(DatasetSample Sample, EventBatch Events)> ReadAll(DatasetSplit split)
     {

@@ -207,20 +207,26 @@ public static class FrameCache
                     chunks: [1, (uint)settings.T, 2, (uint)settings.Height, (uint)settings.Width]);
                 file["frames"] = frames;
                 var buffer = new float[settings.SampleSize];
+                var slot = new Dictionary<string, int>(n, StringComparer.Ordinal);
+                for (int k = 0; k < n; k++)
+                    if (!slot.TryAdd(ids[k], k)) throw new InvalidOperationException($"{dataset.Name} {split}: sample id '{ids[k]}' occurs twice");
+                var seen = new bool[n];
                 using (H5NativeWriter writer = file.BeginWrite(tmp))
                 {
                     int i = 0;
                     foreach (var (sample, events) in dataset.ReadAll(split))
                     {
+                        int at;
                         using (events)
                         {
-                            if (i >= n || sample.Id != ids[i])
-                                throw new InvalidOperationException($"{dataset.Name} {split}: ReadAll returned '{sample.Id}' where sample {i} is '{(i < n ? ids[i] : "(none)")}'");
+                            if (!slot.TryGetValue(sample.Id, out at) || seen[at])
+                                throw new InvalidOperationException($"{dataset.Name} {split}: ReadAll returned unknown or repeated sample '{sample.Id}'");
+                            seen[at] = true;
                             EventBinner.BinInto(events.T, events.X, events.Y, events.P, rule, settings.SensorWidth, settings.SensorHeight,
                                 settings.Downsample, settings.T, buffer);
                         }
                         writer.Write(frames, buffer, fileSelection: new HyperslabSelection(5,
-                            [(ulong)i, 0, 0, 0, 0], [1, (ulong)settings.T, 2, (ulong)settings.Height, (ulong)settings.Width]));
+                            [(ulong)at, 0, 0, 0, 0], [1, (ulong)settings.T, 2, (ulong)settings.Height, (ulong)settings.Width]));
                         i++;
                         progress?.Report(new FrameCacheProgress(i, n, "binning"));
                     }

@@ -15,7 +15,7 @@ public sealed class DvsEmulator
     readonly DvsEmulatorOptions _o;
     readonly SplitMixRandom _rng;
     readonly float[] _ref, _prev, _thOn, _thOff;
-    readonly long[] _last;
+    readonly long[] _last, _prevT;
     readonly int[] _hot;
 
     /// <summary>Creates the pixel array, drawing thresholds and hot pixels from <paramref name="rng"/>.</summary>
@@ -26,6 +26,7 @@ public sealed class DvsEmulator
         int n = options.Width * options.Height;
         _ref = new float[n]; _prev = new float[n]; _thOn = new float[n]; _thOff = new float[n];
         _last = new long[n];
+        _prevT = new long[n];
         Array.Fill(_last, long.MinValue / 2);
         for (int i = 0; i < n; i++)
         {
@@ -42,21 +43,24 @@ public sealed class DvsEmulator
     /// <summary>Sensor height in pixels.</summary>
     public int Height => _o.Height;
 
-    /// <summary>Sets every pixel's reference and current log intensity to <paramref name="logImage"/> (row-major H×W), firing nothing.</summary>
-    public void Reset(ReadOnlySpan<float> logImage)
+    /// <summary>Sets every pixel's reference and current log intensity to <paramref name="logImage"/> (row-major H×W) at time <paramref name="t"/> µs, firing nothing.</summary>
+    public void Reset(ReadOnlySpan<float> logImage, long t)
     {
         logImage.CopyTo(_ref);
         logImage.CopyTo(_prev);
+        Array.Fill(_prevT, t);
     }
 
     /// <summary>
-    /// Pixel <paramref name="index"/> (y·W + x) goes from its previous log intensity at <paramref name="t0"/> to
-    /// <paramref name="logIntensity"/> at <paramref name="t1"/>; the events this fires are appended to <paramref name="output"/>.
+    /// Pixel <paramref name="index"/> (y·W + x) goes linearly from the log intensity of its previous update to
+    /// <paramref name="logIntensity"/> at <paramref name="t1"/> µs; the events this fires are appended to <paramref name="output"/>.
     /// </summary>
-    public void UpdatePixel(int index, float logIntensity, long t0, long t1, EventBatch output)
+    public void UpdatePixel(int index, float logIntensity, long t1, EventBatch output)
     {
         float prev = _prev[index];
+        long t0 = _prevT[index];
         _prev[index] = logIntensity;
+        _prevT[index] = t1;
         float r = _ref[index];
         float d = logIntensity - r;
         float on = _thOn[index], off = _thOff[index];

@@ -10,10 +10,10 @@ public sealed record DvsEmulatorOptions
     public int Height { get; init; } = 128;
 
     /// <summary>Mean ON contrast threshold (change of log intensity that fires an ON event).</summary>
-    public double ThresholdOn { get; init; } = 0.3;
+    public double ThresholdOn { get; init; } = 0.4;
 
     /// <summary>Mean OFF contrast threshold.</summary>
-    public double ThresholdOff { get; init; } = 0.3;
+    public double ThresholdOff { get; init; } = 0.4;
 
     /// <summary>Standard deviation of the per-pixel threshold mismatch (log units).</summary>
     public double ThresholdSigma { get; init; } = 0.03;

@@ -16,14 +16,20 @@ internal sealed class GestureScene
     readonly double _ox, _oy, _s, _f, _phi;
     readonly double[] _rx = new double[16], _ry = new double[16];
 
-    public GestureScene(int classIndex, double windowSec, double backgroundLevel, SplitMixRandom rng)
+    /// <param name="classIndex">Class 0–10 (DVS128 Gesture class − 1).</param>
+    /// <param name="windowSec">Length of the labelled window.</param>
+    /// <param name="backgroundLevel">Mean background intensity (hand brightness is relative to it).</param>
+    /// <param name="bodyX">Horizontal offset of the subject in this trial (px).</param>
+    /// <param name="bodyY">Vertical offset of the subject in this trial (px).</param>
+    /// <param name="rng">Source of this gesture's variations.</param>
+    public GestureScene(int classIndex, double windowSec, double backgroundLevel, double bodyX, double bodyY, SplitMixRandom rng)
     {
         if (classIndex is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(classIndex));
         _class = classIndex;
         WindowSec = windowSec;
-        _ox = rng.Uniform(-10, 10);
-        _oy = rng.Uniform(-8, 8);
-        _s = rng.Uniform(0.8, 1.2);
+        _ox = bodyX + rng.Uniform(-3, 3);
+        _oy = bodyY + rng.Uniform(-3, 3);
+        _s = rng.Uniform(0.85, 1.15);
         _f = rng.Uniform(0.75, 1.3);
         _phi = rng.Uniform(0, 2 * Math.PI);
         // Onset delay: most gestures start at once, a third start a little late, some only near the middle,

@@ -17,7 +17,7 @@ public sealed record SyntheticOptions
     public double WindowSeconds { get; init; } = 1.5;
 
     /// <summary>Emulator frame interval in µs (event times are interpolated between frames).</summary>
-    public long RenderStepUs { get; init; } = 2500;
+    public long RenderStepUs { get; init; } = 4000;
 
     /// <summary>Multiplier of the background-activity noise rate.</summary>
     public double NoiseScale { get; init; } = 1.0;

@@ -1,9 +1,56 @@
 using System.CommandLine;
+using EventSnn.Cli.Cutoff;
+using EventSnn.Datasets;
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
+using EventSnn.Model.Evaluation;
 
 namespace EventSnn.Cli.Commands;
 
-/// <summary>`eventsnn calibrate`.</summary>
+/// <summary>`eventsnn calibrate`: Top-K (and SpikeCP) thresholds on the training split, saved next to the checkpoint.</summary>
 internal static class CalibrateCommand
 {
-    public static Command Create() => NotYetAvailable.Create("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split.");
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
+        var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
+        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var epsilon = new Option<double>("--epsilon") { Description = "ε of the operating point (the sweep 0, 0.01, …, 0.09 is always stored)", DefaultValueFactory = _ => 0.0 };
+        var dropout = new Option<double>("--dropout") { Description = "dropout after every spiking layer during calibration (0 = off)", DefaultValueFactory = _ => 0.3 };
+        var seed = new Option<int>("--seed") { Description = "seed of the calibration dropout", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var output = new Option<string?>("--out", "-o") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
+        var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
+        var cmd = new Command("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split (METHOD.md §2.2).");
+        foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string ckpt = parse.GetValue(model)!;
+            try
+            {
+                var (net, info) = Checkpoint.Load(ckpt);
+                using var _ = net;
+                using var train = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Train);
+                var settings = new CalibrationSettings { Epsilon = parse.GetValue(epsilon) };
+                var cal = Evaluator.Calibrate(net, train, settings, parse.GetValue(dropout), parse.GetValue(seed), parse.GetValue(batch), ckpt);
+                string path = parse.GetValue(output) ?? CutoffCalibration.PathFor(ckpt);
+                cal.Save(path);
+                if (parse.GetValue(json)) Console.WriteLine(File.ReadAllText(path));
+                else
+                {
+                    Console.WriteLine($"calibrated on {cal.Samples} training samples (dropout {cal.Dropout}, seed {cal.Seed?.ToString() ?? "-"}), largest gap {cal.MaxGap:0.###}");
+                    Console.WriteLine($"β_t at ε={cal.Epsilon}: {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.###")))}");
+                    Console.WriteLine($"saved: {path}");
+                }
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
+            {
+                Console.Error.WriteLine($"eventsnn calibrate: {e.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
 }

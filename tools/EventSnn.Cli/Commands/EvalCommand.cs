@@ -1,9 +1,81 @@
 using System.CommandLine;
+using System.Globalization;
+using EventSnn.Cli.Cutoff;
+using EventSnn.Cli.Report;
+using EventSnn.Datasets;
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
+using EventSnn.Model.Evaluation;
 
 namespace EventSnn.Cli.Commands;
 
-/// <summary>`eventsnn eval`.</summary>
+/// <summary>`eventsnn eval`: accuracy per timestep, OCT and every cutoff policy on the test split.</summary>
 internal static class EvalCommand
 {
-    public static Command Create() => NotYetAvailable.Create("eval", "Evaluate a checkpoint: accuracy per timestep, OCT, every cutoff policy.");
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
+        var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
+        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var calibration = new Option<string?>("--calibration") { Description = "calibration file (default: <ckpt>.cutoff.json when present; without one Top-K and conformal are skipped)" };
+        var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
+        var dump = new Option<string?>("--dump") { Description = "write per-step outputs [N,T,K] and labels [N] to this HDF5 file" };
+        var report = new Option<string?>("--report") { Description = "write the latency/accuracy report into this folder" };
+        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var max = new Option<int?>("--max-samples") { Description = "evaluate only the first N test samples" };
+        var name = new Option<string?>("--name") { Description = "display name in the result and report" };
+        var cmd = new Command("eval", "Evaluate a checkpoint on its test split: accuracy per timestep, OCT, every cutoff policy.");
+        foreach (var o in new Option[] { model, data, dataset, cache, calibration, json, dump, report, batch, max, name }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            string ckpt = parse.GetValue(model)!;
+            try
+            {
+                string? calPath = parse.GetValue(calibration) ?? (File.Exists(CutoffCalibration.PathFor(ckpt)) ? CutoffCalibration.PathFor(ckpt) : null);
+                var cal = calPath != null ? CutoffCalibration.Load(calPath) : null;
+                var (net, info) = Checkpoint.Load(ckpt);
+                using var _ = net;
+                using var test = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Test);
+                var (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
+                Describe(result, ckpt, info, parse.GetValue(name));
+                if (parse.GetValue(dump) is string d) OutputDump.Write(d, outputs);
+                if (parse.GetValue(report) is string dir) LatencyReport.Write([result], dir);
+                if (parse.GetValue(json)) Console.WriteLine(result.ToJson());
+                else PrintSummary(result, cal == null);
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
+            {
+                Console.Error.WriteLine($"eventsnn eval: {e.Message}");
+                return 2;
+            }
+        });
+        return cmd;
+    }
+
+    /// <summary>Fills the model fields of a result from the checkpoint.</summary>
+    internal static void Describe(EvaluationResult r, string ckpt, ModelInfo info, string? name)
+    {
+        r.Model = ckpt;
+        r.Arch = info.Arch;
+        if (Checkpoint.ReadMetadata(ckpt).TryGetValue("rcsAlpha", out var a) && double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha))
+            r.RcsAlpha = alpha;
+        r.Name = name ?? (r.RcsAlpha is double x ? $"alpha={x.ToString("0.####", CultureInfo.InvariantCulture)}" : Path.GetFileNameWithoutExtension(ckpt));
+    }
+
+    /// <summary>Human summary of an evaluation.</summary>
+    internal static void PrintSummary(EvaluationResult r, bool uncalibrated)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine($"{r.Name}: {r.Samples} samples, T={r.Timesteps}, {r.Classes} classes");
+        Console.WriteLine($"accuracy per timestep: {string.Join(" ", r.AccuracyPerTimestep.Select(a => (a * 100).ToString("0.0", inv)))}");
+        Console.WriteLine($"mean OCT: {r.OctMean.ToString("0.00", inv)}");
+        if (uncalibrated) Console.WriteLine("no calibration file: run `eventsnn calibrate` for Top-K and conformal");
+        foreach (var g in r.Cutoffs.GroupBy(c => c.Policy))
+            Console.WriteLine($"{g.Key,-10} " + string.Join("  ", g.Select(c =>
+                $"{c.Setting.ToString("0.###", inv)}: {(c.Accuracy * 100).ToString("0.0", inv)}%@{c.MeanTimesteps.ToString("0.00", inv)}")));
+        if (r.WallClockMsPerTimestep is { } ms)
+            Console.WriteLine($"wall-clock per timestep (batch {r.WallClockBatchSize}): {ms.Average().ToString("0.00", inv)} ms mean");
+    }
 }

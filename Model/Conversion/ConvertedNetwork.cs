@@ -1,0 +1,132 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EventSnn.Model.Conversion;
+
+/// <summary>
+/// The SNN obtained from a constrained ANN (METHOD.md §5.2): the same frame architecture with every activation
+/// replaced by an <see cref="IfNeuron"/> (threshold λ of that activation, reset by subtraction, no leak, membrane
+/// starting at λ/2, output λ·s). BatchNorm runs with its trained statistics (eval mode). Each timestep feeds the
+/// input frame times <see cref="InputScale"/>; the per-step outputs O(t) are summed by the caller into Y(t), and
+/// Y(t)/t approximates the ANN's logits.
+/// Parameters live under <c>body.</c> with the ANN's names (<c>body.layer1.0.weight</c>, ...).
+/// </summary>
+public sealed class ConvertedNetwork : SpikingNetwork
+{
+    private readonly ActivationNetwork _body;
+    private readonly List<IfNeuron> _neurons = new();
+    private readonly Tensor input_scale;
+
+    /// <summary>
+    /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
+    /// </summary>
+    public ConvertedNetwork(string arch, FrameNetworkShape shape, IReadOnlyList<double> thresholds, double inputScale = 1.0)
+        : this(factory => FrameArchitectures.Create(arch, shape, factory), thresholds, inputScale) { }
+
+    /// <summary>
+    /// Builds the network with <paramref name="build"/> (e.g. <see cref="ActivationNetwork.WithActivations"/> of the ANN),
+    /// one threshold per activation slot in forward order.
+    /// </summary>
+    public ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, IReadOnlyList<double> thresholds, double inputScale = 1.0)
+        : this(build, index => index < thresholds.Count
+            ? thresholds[index]
+            : throw new ArgumentException($"the architecture has more activation layers than the {thresholds.Count} thresholds given"),
+            thresholds.Count, inputScale) { }
+
+    private ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, Func<int, double> thresholdOf, int? expectedLayers, double inputScale)
+        : base("ConvertedNetwork")
+    {
+        if (!(inputScale > 0)) throw new ArgumentOutOfRangeException(nameof(inputScale), "input scale must be positive");
+        _body = build(index =>
+        {
+            var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
+            _neurons.Add(neuron);
+            return new SingleStepSlot(neuron);
+        });
+        if (expectedLayers is { } expected && _neurons.Count != expected)
+            throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
+        register_module("body", _body);
+        input_scale = torch.full(1, inputScale);
+        register_buffer("input_scale", input_scale);
+    }
+
+    /// <summary>Architecture name of the body.</summary>
+    public string Arch => _body.Arch;
+
+    /// <summary>Input and output geometry.</summary>
+    public FrameNetworkShape Shape => _body.Shape;
+
+    /// <summary>
+    /// Factor applied to each timestep's input: 1 when the same frame is fed at every step (images); T when an
+    /// event sample's T time slices are fed one per step to a network trained on their sum, so the time-averaged
+    /// input equals the ANN's input.
+    /// </summary>
+    public double InputScale
+    {
+        get { using var _ = torch.no_grad(); return input_scale.item<float>(); }
+    }
+
+    /// <summary>The IF neurons in forward order.</summary>
+    public IReadOnlyList<IfNeuron> Neurons => _neurons;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ISpikingLayer> SpikingLayers => _neurons;
+
+    /// <inheritdoc/>
+    public override int Classes => _body.Shape.Classes;
+
+    /// <inheritdoc/>
+    public override void ResetState()
+    {
+        foreach (var n in _neurons) n.ResetState();
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ForwardSingleStep(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var input = InputScale == 1.0 ? x : x * input_scale.to(x.device);
+        return _body.forward(input).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor ForwardMultiStep(Tensor x)
+    {
+        var outputs = new Tensor[x.shape[0]];
+        for (long t = 0; t < outputs.Length; t++)
+        {
+            using var step = x[t];
+            outputs[t] = ForwardSingleStep(step);
+        }
+        var y = torch.stack(outputs);
+        foreach (var o in outputs) o.Dispose();
+        return y;
+    }
+
+    /// <summary>Rebuilds a converted network from checkpoint metadata (thresholds from <see cref="NeuronSettings.LayerThresholds"/>).</summary>
+    public static ConvertedNetwork FromInfo(string arch, ModelInfo info)
+    {
+        if (info.Neuron.Kind != "if" || info.Neuron.Reset != "soft" || info.Neuron.Tau != 1.0 || info.Neuron.InitialMembrane != 0.5)
+            throw new ArgumentException($"'{arch}' checkpoints hold converted networks: expected IF neurons (soft reset, τ = 1, initial membrane 0.5), got kind '{info.Neuron.Kind}', reset '{info.Neuron.Reset}', τ = {info.Neuron.Tau}, initial membrane {info.Neuron.InitialMembrane}");
+        var shape = new FrameNetworkShape(info.InputChannels, info.Height, info.Width, info.Classes);
+        ActivationNetwork Build(ActivationFactory factory) => FrameArchitectures.Create(arch, shape, factory);
+        // The input scale is a buffer and comes back with the weights.
+        return info.Neuron.LayerThresholds is { } layers
+            ? new ConvertedNetwork(Build, layers)
+            : new ConvertedNetwork(Build, _ => info.Neuron.Threshold, null, 1.0);
+    }
+
+    /// <summary>Holds an IF neuron in an activation slot and runs it one timestep at a time.</summary>
+    private sealed class SingleStepSlot : nn.Module<Tensor, Tensor>
+    {
+        private readonly IfNeuron _neuron;
+
+        public SingleStepSlot(IfNeuron neuron) : base("SingleStepSlot")
+        {
+            _neuron = neuron;
+            register_module("neuron", neuron);
+        }
+
+        public override Tensor forward(Tensor x) => _neuron.ForwardSingleStep(x);
+    }
+}

@@ -1,0 +1,43 @@
+using EventSnn.Datasets;
+using EventSnn.Ingest.Binning;
+using EventSnn.Model;
+
+namespace EventSnn.Cli.Cutoff;
+
+/// <summary>Finds the frames a checkpoint consumes: its dataset at a root folder, binned the way it was trained.</summary>
+internal static class ModelFrames
+{
+    /// <summary>Default frame-cache folder for a dataset root.</summary>
+    public static string DefaultCacheDir(string root) => Path.Combine(Directory.Exists(root) ? root : Path.GetDirectoryName(Path.GetFullPath(root))!, "frame-cache");
+
+    /// <summary>
+    /// Opens <paramref name="dataset"/> (default: the checkpoint's dataset, else detected from the files) at
+    /// <paramref name="root"/> and returns the <paramref name="split"/> binned with the checkpoint's frame settings.
+    /// </summary>
+    public static FrameSet Load(ModelInfo info, string root, string? dataset, string? cacheDir, DatasetSplit split)
+    {
+        string name = dataset ?? (string.IsNullOrWhiteSpace(info.Dataset) ? null : info.Dataset) ?? DatasetCatalog.Detect(root)
+            ?? throw new ArgumentException($"{root}: cannot tell which dataset this is; pass --dataset");
+        var ds = DatasetCatalog.Open(name, root);
+        var settings = SettingsFor(info, ds);
+        var frames = FrameCache.GetOrBuild(ds, split, settings, cacheDir ?? DefaultCacheDir(root));
+        if (frames.T != info.T || frames.Height != info.Height || frames.Width != info.Width)
+            throw new ArgumentException($"frames of {name} are {frames.T}x{frames.Height}x{frames.Width}, the model expects {info.T}x{info.Height}x{info.Width}");
+        return frames;
+    }
+
+    /// <summary>The frame settings recorded in the checkpoint (rule spec or "equal-time-slices" with its window).</summary>
+    public static FrameSettings SettingsFor(ModelInfo info, IEventDataset ds)
+    {
+        var f = info.Frames;
+        int downsample = f?.Downsample ?? Math.Max(1, ds.SensorWidth / info.Width);
+        BinningRule rule;
+        try { rule = BinningRule.Parse(f?.Rule ?? ""); }
+        catch (FormatException)
+        {
+            long end = f is null || f.WindowEndUs <= 0 ? long.MaxValue : f.WindowEndUs;
+            rule = BinningRule.EqualTimeSlices(info.T, f?.WindowStartUs ?? 0, end);
+        }
+        return FrameSettings.For(ds.SensorWidth, ds.SensorHeight, info.T, downsample, rule);
+    }
+}
