@@ -26,7 +26,9 @@ public static class EventFile
         options ??= EventReadOptions.Default;
         if (!input.Stream.CanSeek && IsHdf5Name(input.Name))
             return Hdf5EventReader.Open(input, options);
-        var source = new ByteSource(input, ownsStream: true);
+        // Small inputs get a small buffer: fuzzing and dataset loaders open thousands of little files.
+        int bufferSize = input.Length is long len && len < (1 << 20) ? (int)Math.Max(len + 1, 4096) : 1 << 20;
+        var source = new ByteSource(input, ownsStream: true, bufferSize);
         try
         {
             string format = Detect(source.Available.Length >= 16 ? source.Available : Peek(source), input.Name);

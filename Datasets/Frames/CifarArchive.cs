@@ -109,18 +109,18 @@ public static class CifarArchive
         int max = limit ?? int.MaxValue;
         foreach (var member in members)
         {
-            var (bytes, declared) = contents[member];
+            var (bytes, declared, entryName) = contents[member];
             if (bytes.Length < declared)
-                throw new CifarFormatException(path, member, bytes.Length, $"{declared} bytes as the archive header declares (member is truncated)");
+                throw new CifarFormatException(path, entryName, bytes.Length, $"{declared} bytes as the archive header declares (member is truncated)");
             int whole = bytes.Length / record;
             if (bytes.Length % record != 0 && labels.Count + whole < max)
-                throw new CifarFormatException(path, member, (long)whole * record, $"whole {record}-byte records (a partial record of {bytes.Length % record} bytes ends the member)");
+                throw new CifarFormatException(path, entryName, (long)whole * record, $"whole {record}-byte records (a partial record of {bytes.Length % record} bytes ends the member)");
             for (int r = 0; r < whole && labels.Count < max; r++)
             {
                 int offset = r * record;
                 int label = bytes[offset + labelByte];
                 if (label >= classes)
-                    throw new CifarFormatException(path, member, offset + labelByte, $"a class index below {classes} (found {label})");
+                    throw new CifarFormatException(path, entryName, offset + labelByte, $"a class index below {classes} (found {label})");
                 labels.Add(label);
                 pixels.Add(bytes.AsSpan(offset + record - ImageBytes, ImageBytes).ToArray());
             }
@@ -130,25 +130,25 @@ public static class CifarArchive
         return new ImageSet(DatasetName(variant), all, labels.ToArray(), Channels, Side, Side, classNames);
     }
 
-    private static Dictionary<string, (byte[] Bytes, long Declared)> ReadFolder(string folder, HashSet<string> wanted)
+    private static Dictionary<string, (byte[] Bytes, long Declared, string Entry)> ReadFolder(string folder, HashSet<string> wanted)
     {
-        var result = new Dictionary<string, (byte[], long)>();
+        var result = new Dictionary<string, (byte[], long, string)>();
         foreach (var name in wanted)
         {
             string file = Path.Combine(folder, name);
             if (File.Exists(file))
             {
                 var bytes = File.ReadAllBytes(file);
-                result[name] = (bytes, bytes.Length);
+                result[name] = (bytes, bytes.Length, name);
             }
         }
         return result;
     }
 
-    private static Dictionary<string, (byte[] Bytes, long Declared)> ReadArchive(
+    private static Dictionary<string, (byte[] Bytes, long Declared, string Entry)> ReadArchive(
         string path, HashSet<string> wanted, IReadOnlyList<string> members, int? limit, CifarVariant variant)
     {
-        var result = new Dictionary<string, (byte[], long)>();
+        var result = new Dictionary<string, (byte[], long, string)>();
         using var file = File.OpenRead(path);
         Stream stream = file;
         bool gzip = file.Length >= 2 && file.ReadByte() == 0x1f && file.ReadByte() == 0x8b;
@@ -162,7 +162,7 @@ public static class CifarArchive
             {
                 TarEntry? entry;
                 try { entry = tar.GetNextEntry(); }
-                catch (Exception e) when (e is TarException or GZipException or EndOfStreamException or InvalidDataException)
+                catch (Exception e) when (e is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or InvalidDataException)
                 {
                     throw new CifarFormatException(path, null, file.Position, $"a readable tar stream ({e.Message})");
                 }
@@ -186,12 +186,12 @@ public static class CifarArchive
                         read += n;
                     }
                 }
-                catch (Exception e) when (e is TarException or GZipException or EndOfStreamException or InvalidDataException or ICSharpCode.SharpZipLib.SharpZipBaseException)
+                catch (Exception e) when (e is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException or InvalidDataException)
                 {
                     throw new CifarFormatException(path, name, read, $"{want} readable bytes ({e.Message})");
                 }
                 if (read < want) Array.Resize(ref buffer, read);
-                result[leaf] = (buffer, want);
+                result[leaf] = (buffer, want, name);
                 if (members.Contains(leaf) && needed != long.MaxValue) needed -= read;
             }
         }

@@ -11,6 +11,7 @@ public sealed class CollapsedEventFrames : ITimestepFrameSource
     private readonly FrameSet _frames;
     private readonly RandomTranslation? _translation;
     private readonly int _plane;
+    private readonly float[] _collapsed;   // [N, 2, H, W], built once: training reads every sample every epoch
 
     public CollapsedEventFrames(string name, FrameSet frames, RandomTranslation? translation = null)
     {
@@ -18,6 +19,18 @@ public sealed class CollapsedEventFrames : ITimestepFrameSource
         _frames = frames;
         _translation = translation;
         _plane = frames.Channels * frames.Height * frames.Width;
+        _collapsed = new float[(long)frames.Count * _plane];
+        var sample = new float[frames.SampleSize];
+        for (int i = 0; i < frames.Count; i++)
+        {
+            frames.CopySample(i, sample);
+            var destination = _collapsed.AsSpan(i * _plane, _plane);
+            for (int t = 0; t < frames.T; t++)
+            {
+                var slice = sample.AsSpan(t * _plane, _plane);
+                for (int j = 0; j < _plane; j++) destination[j] += slice[j];
+            }
+        }
     }
 
     public string Name { get; }
@@ -31,14 +44,8 @@ public sealed class CollapsedEventFrames : ITimestepFrameSource
 
     public void CopySample(int index, Span<float> destination, Random? augmentation = null)
     {
-        var sample = _frames.GetSample(index);
         destination = destination[.._plane];
-        sample.AsSpan(0, _plane).CopyTo(destination);
-        for (int t = 1; t < _frames.T; t++)
-        {
-            var slice = sample.AsSpan(t * _plane, _plane);
-            for (int i = 0; i < _plane; i++) destination[i] += slice[i];
-        }
+        _collapsed.AsSpan(index * _plane, _plane).CopyTo(destination);
         if (augmentation is not null && _translation is not null)
             _translation.Apply(destination, 1, Channels, Height, Width, augmentation);
     }

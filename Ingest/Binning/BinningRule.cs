@@ -103,6 +103,10 @@ public abstract record BinningRule
         {
             throw new FormatException($"binning rule '{spec}': {e.Message}", e);
         }
+        catch (FormatException e) when (!e.Message.StartsWith("binning rule", StringComparison.Ordinal))
+        {
+            throw new FormatException($"binning rule '{spec}': {e.Message}", e);
+        }
 
         static int Int(string v) => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) ? r
             : throw new FormatException($"'{v}' is not an integer");

@@ -8,8 +8,8 @@ namespace EventSnn.Pipeline.Servers;
 /// <summary>Settings of <see cref="Aedat4TcpServer"/>.</summary>
 public sealed record Aedat4ServeOptions
 {
-    /// <summary>Packet compression: 0 none, 1 LZ4, 2 LZ4 high, 3 Zstd, 4 Zstd high (AEDAT 4 CompressionType).</summary>
-    public int Compression { get; init; }
+    /// <summary>Packet compression.</summary>
+    public Aedat4Compression Compression { get; init; } = Aedat4Compression.Lz4;
 
     /// <summary>Most events per packet (paced replays cut packets every millisecond of wall time as well).</summary>
     public int PacketEvents { get; init; } = 8192;
@@ -62,7 +62,8 @@ public sealed class Aedat4TcpServer : IDisposable
     /// </summary>
     public async Task<int> ServeAsync(IEnumerable<EventBatch> recording, int width, int height, Aedat4ServeOptions options, CancellationToken cancellationToken)
     {
-        byte[] header = Aedat4Wire.EncodeHeader(options.StreamId, width, height, options.Source, options.Compression);
+        using var encoder = new Aedat4NetworkEncoder(options.StreamId, width, height, options.Source, options.Compression);
+        byte[] header = encoder.Header;
         int served = 0;
         var first = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
         if (await TrySendAsync(first, header, cancellationToken).ConfigureAwait(false)) { lock (_gate) _clients.Add(first); served++; }
@@ -78,7 +79,7 @@ public sealed class Aedat4TcpServer : IDisposable
                 {
                     await pacer.WaitUntilAsync(batch.T[i], cancellationToken).ConfigureAwait(false);
                     int n = pacer.ChunkLength(batch.T, i, options.PacketEvents);
-                    byte[] packet = Aedat4Wire.EncodePacket(options.StreamId, batch, i, n, options.Compression);
+                    byte[] packet = encoder.Packet(batch, i, n);
                     await BroadcastAsync(packet, cancellationToken).ConfigureAwait(false);
                     EventsSent += n;
                     PacketsSent++;

@@ -45,7 +45,7 @@ public sealed class ReplayPacer
     /// </summary>
     public int ChunkLength(ReadOnlySpan<long> t, int start, int max)
     {
-        int end = Math.Min(t.Length, start + max);
+        int end = max >= t.Length - start ? t.Length : start + max;
         if (_speed == 0) return end - start;
         long limit = t[start] + (long)Math.Max(1, 1000 * _speed);
         int i = start + 1;

@@ -120,13 +120,13 @@ public sealed class Aedat4TcpSource : IEventSource
         got = await input.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
         counters.Add(ref counters.BytesReceived, got);
         if (got < header.Length) { counters.Add(ref counters.BytesDiscarded, got + 4); return $"closed inside the IOHeader (byte offset {4 + got} of {4 + header.Length})"; }
-        Aedat4EventStream stream;
-        int compression;
+        Aedat4StreamInfo stream;
+        Aedat4Compression compression;
         try
         {
-            (stream, compression) = Aedat4Wire.ParseHeader(header);
+            (stream, compression) = Aedat4Wire.ParseHeader(header, Stream);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or EventFormatException)
         {
             counters.Add(ref counters.BytesDiscarded, 4 + header.Length);
             return $"byte offset 4: IOHeader not understood: {ex.Message}";
@@ -179,14 +179,15 @@ public sealed class Aedat4TcpSource : IEventSource
                 var batch = new EventBatch(Math.Max(16, size / 16), stream.Width, stream.Height);
                 try
                 {
-                    Aedat4Wire.DecodeEvents(body.AsSpan(0, size), compression, batch);
+                    Aedat4Wire.DecodeEvents(body.AsSpan(0, size), compression, batch, $"{Stream} packet at byte offset {packetOffset}");
                 }
-                catch (InvalidDataException ex)
+                catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
+                    // Whatever the codec objects to, the framing is intact: skip this packet only.
                     batch.Dispose();
                     counters.Add(ref counters.PacketsMalformed, 1);
                     counters.Add(ref counters.BytesDiscarded, 8 + size);
-                    sink.Notice(new StreamNotice { Stream = Stream, Kind = StreamNoticeKind.Malformed, Message = $"packet at byte offset {packetOffset} skipped: {ex.Message}", BytesDiscarded = 8 + size });
+                    sink.Notice(new StreamNotice { Stream = Stream, Kind = StreamNoticeKind.Malformed, Message = $"packet at byte offset {packetOffset} skipped: {(ex is InvalidDataException or EventFormatException ? "" : ex.GetType().Name + ": ")}{ex.Message}", BytesDiscarded = 8 + size });
                     continue;
                 }
                 counters.Add(ref counters.PacketsReceived, 1);

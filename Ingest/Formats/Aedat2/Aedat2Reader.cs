@@ -81,7 +81,7 @@ public sealed class Aedat2Reader : EventReaderBase
     {
         while (batch.Count < batchSize)
         {
-            int want = Math.Min((batchSize - batch.Count) * Aedat2Decoder.RecordSize, Source_.Capacity & ~7);
+            int want = (int)Math.Min((long)(batchSize - batch.Count) * Aedat2Decoder.RecordSize, Source_.Capacity & ~7);
             int have = Source_.Fill(want);
             if (have < Aedat2Decoder.RecordSize)
             {

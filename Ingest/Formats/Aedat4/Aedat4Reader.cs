@@ -57,9 +57,17 @@ public sealed class Aedat4Reader : EventReaderBase
         long? length = source.Length;
         if (size > Aedat4IOHeader.MaxSize || (length is long len && size > len - at - 4))
             throw source.Error(at, $"an IOHeader size within the file and at most {Aedat4IOHeader.MaxSize} bytes", size.ToString(CultureInfo.InvariantCulture));
-        var bytes = new byte[size];
-        if (source.Read(bytes) < size) throw source.Error(at + 4, $"an IOHeader of {size} bytes", "end of file");
-        return Aedat4IOHeader.Parse(bytes, input.File, input.Entry, at + 4);
+        // Read as the bytes arrive: an unknown-length input must not make a size field allocate what is not there.
+        var bytes = new MemoryStream();
+        var chunk = new byte[Math.Min((int)size, 1 << 16)];
+        while (bytes.Length < size)
+        {
+            int want = (int)Math.Min(chunk.Length, size - bytes.Length);
+            int n = source.Read(chunk.AsSpan(0, want));
+            bytes.Write(chunk, 0, n);
+            if (n < want) throw source.Error(at + 4, $"an IOHeader of {size} bytes", $"{bytes.Length} byte(s) before the end of file");
+        }
+        return Aedat4IOHeader.Parse(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), input.File, input.Entry, at + 4);
     }
 
     /// <summary>Opens an AEDAT 4 stream (taking ownership); <paramref name="fileName"/> names it in errors.</summary>
@@ -87,7 +95,12 @@ public sealed class Aedat4Reader : EventReaderBase
                 int take = Math.Min(_pendingCount, batchSize - batch.Count);
                 var src = (_pendingInBody ? _body.Span : _payload.Span).Slice(_pendingStart, take * Aedat4Packet.EventSize);
                 try { Aedat4Packet.DecodeElements(src, batch, _pendingStart); }
-                catch (PayloadException ex) { throw ex.At(Source_.Input.File, Source_.Input.Entry, _pendingBase); }
+                catch (PayloadException ex)
+                {
+                    // Inside a decompressed body a byte offset is not a file offset: name the body and the inner offset.
+                    throw _pendingInBody ? ex.At(Source_.Input.File, Source_.Input.Entry, _pendingBase)
+                        : new EventFormatException(Source_.Input.File, Source_.Input.Entry, _pendingBase, $"{ex.Expected} (decompressed byte {ex.Offset} of the packet body)", ex.Found, ex);
+                }
                 _pendingStart += take * Aedat4Packet.EventSize;
                 _pendingCount -= take;
                 continue;

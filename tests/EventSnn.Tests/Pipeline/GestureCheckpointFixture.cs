@@ -29,7 +29,7 @@ public sealed class GestureCheckpointFixture : IDisposable
     {
         var options = new SyntheticOptions { Trials = 2, WindowSeconds = 0.6, Seed = 11, WriteArchive = false, WriteFolder = false };
         var samples = new List<(EventBatch Events, int Class)>();
-        for (int trial = 0; trial < 2; trial++)
+        for (int trial = 0; trial < 1; trial++)
         {
             var (events, labels) = SyntheticGestureDataset.GenerateTrial(options, trial);
             using (events)
@@ -53,7 +53,7 @@ public sealed class GestureCheckpointFixture : IDisposable
         string runDir = Path.Combine(Dir, "run");
         var result = new Trainer(info, new TrainOptions
         {
-            Epochs = 40, BatchSize = 8, LearningRate = 0.05, Loss = "mean", OutDir = runDir, Seed = 5, ValidationFraction = 0, Selection = "test", Resume = false,
+            Epochs = 30, BatchSize = 8, LearningRate = 0.05, Loss = "mean", OutDir = runDir, Seed = 5, ValidationFraction = 0, Selection = "test", Resume = false,
         }).Fit(train, train);
         Checkpoint = Path.Combine(runDir, global::EventSnn.Model.Trainer.LastName);
         TrainAccuracy = result.Epochs.Count > 0 ? result.Epochs[^1].TestAccuracy ?? double.NaN : double.NaN;

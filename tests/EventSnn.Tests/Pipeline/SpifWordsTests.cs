@@ -62,3 +62,20 @@ public class SpifWordsTests
         Assert.Equal(4_294_967_496L, clock.Unwrap(200u));
     }
 }
+
+public class ReplayPacerTests
+{
+    [Fact]
+    public void ChunksHoldTheEventsDueWithinAMillisecondOfWallTime()
+    {
+        long[] t = [0, 100, 900, 1999, 2000, 2500, 9000];
+        var paced = new EventSnn.Pipeline.Servers.ReplayPacer(2); // 2x: 2 ms of event time per ms of wall time
+        Assert.Equal(4, paced.ChunkLength(t, 0, int.MaxValue));
+        Assert.Equal(2, paced.ChunkLength(t, 4, int.MaxValue));
+        Assert.Equal(1, paced.ChunkLength(t, 4, 1));
+        var unpaced = new EventSnn.Pipeline.Servers.ReplayPacer(0);
+        Assert.Equal(7, unpaced.ChunkLength(t, 0, int.MaxValue));
+        Assert.Equal(3, unpaced.ChunkLength(t, 4, int.MaxValue));
+        Assert.Equal(5, unpaced.ChunkLength(t, 0, 5));
+    }
+}

@@ -18,7 +18,7 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
     public async Task UdpReplayOfGestureRecordingsIntoClassifyPrintsTheOfflineDecisionsAndCountersThatAddUp()
     {
         using var classify = new ChildProcess("stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint, "--json",
-            "--quiet-ms", "300", "--idle-exit", "2", "--counters-every", "1", "--cutoff", "fixed");
+            "--quiet-ms", "1000", "--counters-every", "0.5", "--cutoff", "fixed");
         var start = Json(await classify.WaitForLine(l => l.Contains("\"type\":\"start\""), Limit));
         string source = start.GetProperty("source").GetString()!;
         Assert.StartsWith("udp://127.0.0.1:", source);
@@ -33,9 +33,18 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
             var summary = Json(stdout.Trim().Split('\n')[^1]);
             Assert.Equal(gestures.Gestures.First(g => g.Path == path).Events, summary.GetProperty("events").GetInt64());
             // Each replay sends from its own port: its own stream. Let the quiet period close it before the next.
-            await Task.Delay(600);
+            await Task.Delay(1300);
             streams.Add((path, path, cls));
         }
+        // Once every event sent has been received and classified, stop it as a user would (Ctrl+C).
+        long sent = gestures.Gestures.Sum(g => (long)g.Events);
+        await classify.WaitForLine(l =>
+        {
+            var j = Json(l);
+            return j.GetProperty("type").GetString() == "counters" && j.GetProperty("counters").GetProperty("events_received").GetInt64() == sent
+                   && j.GetProperty("events_in_flight").GetInt64() == 0;
+        }, Limit);
+        classify.Interrupt();
         Assert.Equal(0, await classify.WaitForExit(Limit));
 
         var lines = classify.Out.Select(Json).ToList();
@@ -75,6 +84,60 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
         }
         // The network was trained on these gestures: its first decision on each should name it.
         Assert.True(correct >= 2, $"only {correct} of {byStream.Count} gestures recognised (training accuracy {gestures.TrainAccuracy}); {classify.Transcript}");
+    }
+
+    [Fact]
+    public async Task CtrlCStopsClassifyCleanlyWithFinalCountersThatAddUp()
+    {
+        using var classify = new ChildProcess("stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint, "--json", "--cutoff", "fixed");
+        var start = Json(await classify.WaitForLine(l => l.Contains("\"type\":\"start\""), Limit));
+        string source = start.GetProperty("source").GetString()!;
+        string port = source[(source.LastIndexOf(':') + 1)..];
+        // A paced replay that is still running when the classifier is interrupted.
+        using var replay = new ChildProcess("stream", "replay", gestures.Gestures[0].Path, "--udp", $"127.0.0.1:{port}", "--timestamps", "--speed", "0.5");
+        await PipelineRun.Until(() => classify.Out.Any(l => l.Contains("\"decision\"")) , TimeSpan.FromSeconds(3));
+        await Task.Delay(300);
+        classify.Interrupt();
+        Assert.Equal(0, await classify.WaitForExit(TimeSpan.FromSeconds(20)));
+        var final = Json(classify.Out.Last(l => l.Contains("\"type\":\"counters\"")));
+        Assert.True(final.GetProperty("final").GetBoolean(), classify.Transcript);
+        Assert.True(final.GetProperty("counters").GetProperty("events_received").GetInt64() > 0, classify.Transcript);
+        Assert.Equal(0, final.GetProperty("events_in_flight").GetInt64());
+        replay.Interrupt();
+        await replay.WaitForExit(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task TcpReplayAsADvCameraIntoClassifyGivesTheOfflineDecisions()
+    {
+        var (path, cls, count) = gestures.Gestures[1];
+        using var replay = new ChildProcess("stream", "replay", path, "--tcp-listen", "127.0.0.1:0", "--speed", "0", "--compression", "zstd", "--json");
+        string listening = await replay.WaitForLine(l => l.StartsWith("listening on "), Limit, stderr: true);
+        string port = listening[(listening.LastIndexOf(':') + 1)..];
+        // Lossless (--policy wait), no reconnect (--once): the stream ends when the recording does, so no quiet
+        // period is needed (--quiet-ms 0); a wall-clock quiet period would cut bins wherever the sender stalls.
+        var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "classify", "--tcp", $"127.0.0.1:{port}", "--once", "--policy", "wait", "--quiet-ms", "0",
+            "--model", gestures.Checkpoint, "--json", "--cutoff", "fixed");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(0, await replay.WaitForExit(Limit));
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Json).ToList();
+        var decisions = lines.Where(l => l.GetProperty("type").GetString() == "decision").ToList();
+        var final = lines.Last(l => l.GetProperty("type").GetString() == "counters");
+        var c = final.GetProperty("counters");
+        Assert.Equal(count, c.GetProperty("events_received").GetInt64());
+        Assert.Equal(0, final.GetProperty("events_in_flight").GetInt64());
+        Assert.Equal(1, c.GetProperty("connections").GetInt64());
+        Assert.Equal(0, c.GetProperty("packets_malformed").GetInt64() + c.GetProperty("packets_truncated").GetInt64());
+
+        var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        var (rule, _) = factory.LoadExitRule("fixed");
+        var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
+        using var recording = EventFile.ReadAll(path).Events;
+        var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, factory, rule);
+        Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),
+                     decisions.Select(d => (d.GetProperty("class").GetInt32(), d.GetProperty("timestep").GetInt32(), d.GetProperty("event_time_us").GetInt64(), d.GetProperty("events").GetInt64())));
+        Assert.All(decisions, d => Assert.StartsWith("tcp://127.0.0.1:", d.GetProperty("stream").GetString()));
+        Assert.Equal(cls, decisions[0].GetProperty("class").GetInt32());
     }
 }
 

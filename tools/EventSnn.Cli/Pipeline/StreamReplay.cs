@@ -18,7 +18,7 @@ internal static class StreamReplay
         var tcp = new Option<string?>("--tcp-listen") { Description = "Serve an AEDAT 4 network stream on [HOST:]PORT (host 127.0.0.1 unless given; port 0 picks a free one)." };
         var speed = new Option<double>("--speed") { Description = "Pace at the recorded speed times X (0 = as fast as possible).", DefaultValueFactory = _ => 1.0 };
         var timestamps = new Option<bool>("--timestamps") { Description = "UDP: send a timestamp word with every event (otherwise the receiver stamps arrival time)." };
-        var compression = new Option<string>("--compression") { Description = "TCP packet compression: none, lz4 or zstd.", DefaultValueFactory = _ => "none" };
+        var compression = new Option<string>("--compression") { Description = "TCP packet compression: none, lz4, lz4-high, zstd or zstd-high.", DefaultValueFactory = _ => "lz4" };
         var packetEvents = new Option<int>("--packet-events") { Description = "TCP: most events per packet.", DefaultValueFactory = _ => 8192 };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
 
@@ -89,13 +89,13 @@ internal static class StreamReplay
         return cmd;
     }
 
-    internal static int ParseCompression(string text) => text.Trim().ToLowerInvariant() switch
+    internal static Aedat4Compression ParseCompression(string text) => text.Trim().ToLowerInvariant() switch
     {
-        "none" => 0,
-        "lz4" => 1,
-        "lz4-high" => 2,
-        "zstd" => 3,
-        "zstd-high" => 4,
+        "none" => Aedat4Compression.None,
+        "lz4" => Aedat4Compression.Lz4,
+        "lz4-high" => Aedat4Compression.Lz4High,
+        "zstd" => Aedat4Compression.Zstd,
+        "zstd-high" => Aedat4Compression.ZstdHigh,
         _ => throw new ArgumentException($"unknown compression '{text}' (none, lz4, lz4-high, zstd, zstd-high)"),
     };
 }
