@@ -15,7 +15,7 @@ internal sealed record DemoSettings
     public string Arch { get; init; } = DemoArchitecture.Name;
 
     /// <summary>Timesteps T.</summary>
-    public int T { get; init; } = 10;
+    public int T { get; init; } = 8;
 
     /// <summary>Spatial downsampling of the 128×128 sensor.</summary>
     public int Downsample { get; init; } = 4;
@@ -27,7 +27,7 @@ internal sealed record DemoSettings
     public long WindowEndUs { get; init; } = 1_300_000;
 
     /// <summary>Training epochs per model.</summary>
-    public int Epochs { get; init; } = 30;
+    public int Epochs { get; init; } = 12;
 
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 16;
