@@ -80,7 +80,10 @@ public sealed class Cifar10DvsDataset : IEventDataset
                     new DatasetSample($"{cls}/{Path.GetFileNameWithoutExtension(f.Name)}", label, f.Source, f.Entry));
             }
         }
-        if (missing.Count > 0) throw new DatasetNotFoundException("cifar10dvs", root, missing);
+        if (missing.Count > 0)
+            throw new DatasetNotFoundException("cifar10dvs", root, missing, File.Exists(Path.Combine(root, "CIFAR10DVS.zip"))
+                ? "CIFAR10DVS.zip (Tonic's AEDAT 4.0 copy) holds the class zips inside it: extract it once into this folder"
+                : null);
         return new Cifar10DvsDataset(samples, new EventReadOptions { Convention = options.Convention });
     }
 }

@@ -91,7 +91,7 @@ public static partial class SyntheticGestureDataset
     {
         using var fs = new FileStream(archivePath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         using var gz = new GZipOutputStream(fs) { IsStreamOwner = false };
-        gz.SetLevel(6);
+        gz.SetLevel(1);
         gz.ModifiedTime = FixedTime.UtcDateTime;
         using (var tar = new TarOutputStream(gz, Encoding.UTF8) { IsStreamOwner = false })
         {

@@ -11,6 +11,14 @@ namespace EventSnn.Datasets.Synthetic;
 /// </summary>
 public static partial class SyntheticGestureDataset
 {
+    /// <summary>
+    /// Frame settings recommended for training on this dataset: the method's equal-time-slices rule with
+    /// <paramref name="t"/> bins over each whole gesture window, 128×128 summed into 32×32 cells (factor 4). Hands are
+    /// 11–18 px wide, so every class stays distinguishable at 32×32.
+    /// </summary>
+    public static FrameSettings RecommendedFrameSettings(int t = 16) =>
+        FrameSettings.For(128, 128, t, 4, EventSnn.Ingest.Binning.BinningRule.EqualTimeSlices(t));
+
     /// <summary>Trial name of trial <paramref name="index"/> (0-based), e.g. <c>user01_fluorescent</c>.</summary>
     public static string TrialName(SyntheticOptions options, int index) =>
         $"user{index / options.TrialsPerUser + 1:00}_{SyntheticTrial.Lighting(index)}";

@@ -23,8 +23,8 @@ public static class AnnRcs
         using var scope = torch.NewDisposeScope();
         var a = nn.functional.relu(preActivation).reshape(preActivation.shape[0], -1);
         var layerMax = a.max();
-        var rms = (a.square().mean(new long[] { 1 }) + Epsilon).sqrt();
-        return (layerMax / rms).MoveToOuterDisposeScope();
+        var rms = a.square().mean(new long[] { 1 }).add(StableScalars.RcsEpsilon, StableScalars.One).sqrt();
+        return layerMax.div(rms).MoveToOuterDisposeScope();
     }
 
     /// <summary>mask[n] = 1 where argmax of the ANN output equals the label, else 0; detached. Shape [N].</summary>
@@ -48,7 +48,7 @@ public static class AnnRcs
         {
             if (layerRatios[l].shape[0] != mask.shape[0])
                 throw new ArgumentException($"layer {l}: {layerRatios[l].shape[0]} ratios for {mask.shape[0]} mask entries");
-            perLayer[l] = (layerRatios[l] * mask).max();
+            perLayer[l] = layerRatios[l].mul(mask).max();
         }
         return torch.stack(perLayer).mean().MoveToOuterDisposeScope();
     }

@@ -64,6 +64,8 @@ public static class AnnTrainer
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, Math.Max(1, options.Epochs), 0);
         var rng = new Random(options.Seed);
         var recorder = new AnnRcsRecorder();
+        using var alpha = options.RcsAlpha.ToScalar();   // held for the whole run: see StableScalars
+        var buffer = new float[options.BatchSize * train.Channels * train.Height * train.Width];
         var history = new List<AnnEpochReport>();
         int sampleSize = train.Channels * train.Height * train.Width;
         var order = Enumerable.Range(0, train.Count).ToArray();
@@ -84,7 +86,7 @@ public static class AnnTrainer
                     int n = Math.Min(options.BatchSize, order.Length - start);
                     if (n < 2 && start > 0) break; // BatchNorm cannot train on a single sample
                     using var scope = torch.NewDisposeScope();
-                    var (x, y) = Batch(train, order.AsSpan(start, n), sampleSize, options.Augment ? rng : null, device);
+                    var (x, y) = Batch(train, order.AsSpan(start, n), sampleSize, options.Augment ? rng : null, device, buffer);
                     optimizer.zero_grad();
                     recorder.Clear();
                     var logits = network.forward(x);
@@ -93,7 +95,7 @@ public static class AnnTrainer
                     if (options.RcsAlpha > 0)
                     {
                         var rcs = AnnRcs.Loss(recorder.Ratios, AnnRcs.CorrectMask(logits, y));
-                        loss = task + rcs * options.RcsAlpha;
+                        loss = task.add(rcs, alpha);
                         rcsSum += rcs.item<float>();
                     }
                     loss.backward();
@@ -160,15 +162,18 @@ public static class AnnTrainer
     }
 
     /// <summary>Stacks the given samples into x [n, C, H, W] and labels [n] on <paramref name="device"/>.</summary>
-    public static (Tensor X, Tensor Y) Batch(IStaticFrameSource source, ReadOnlySpan<int> indices, int sampleSize, Random? augment, Device device)
+    public static (Tensor X, Tensor Y) Batch(IStaticFrameSource source, ReadOnlySpan<int> indices, int sampleSize, Random? augment, Device device,
+        float[]? buffer = null)
     {
-        var data = new float[indices.Length * sampleSize];
+        // A reused buffer keeps large per-batch arrays off the large-object heap (fewer full GCs).
+        var data = buffer is not null && buffer.Length == indices.Length * sampleSize ? buffer : new float[indices.Length * sampleSize];
         var labels = new long[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {
             source.CopySample(indices[i], data.AsSpan(i * sampleSize, sampleSize), augment);
             labels[i] = source.Label(indices[i]);
         }
+        // torch.tensor copies the array, so the buffer can be refilled for the next batch.
         var x = torch.tensor(data, new long[] { indices.Length, source.Channels, source.Height, source.Width }).to(device);
         var y = torch.tensor(labels).to(device);
         return (x, y);

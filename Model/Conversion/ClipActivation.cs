@@ -17,7 +17,7 @@ public sealed class ClipActivation : AnnActivation
     protected override Tensor Constrain(Tensor z)
     {
         using var scope = torch.NewDisposeScope();
-        var y = (nn.functional.relu(z) / vthr).clamp(0.0, 1.0) * vthr;
+        var y = nn.functional.relu(z).div(vthr).clamp(StableScalars.Zero, StableScalars.One).mul(vthr);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -85,8 +85,8 @@ public sealed class ConvertedNetwork : SpikingNetwork
     protected override Tensor ForwardSingleStep(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var input = InputScale == 1.0 ? x : x * input_scale.to(x.device);
-        return _body.forward(input).MoveToOuterDisposeScope();
+        // The scale is a buffer (saved with the weights, moved with the module), so no host sync per step.
+        return _body.forward(x * input_scale).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -19,16 +19,20 @@ public sealed class QcfsActivation : AnnActivation
     {
         if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels), "levels must be ≥ 1");
         Levels = levels;
+        _levels = ((double)levels).ToScalar();
     }
+
+    private readonly Scalar _levels;
 
     public override string Kind => "qcfs";
 
     protected override Tensor Constrain(Tensor z)
     {
         using var scope = torch.NewDisposeScope();
-        var u = nn.functional.relu(z) / vthr * Levels + 0.5;
+        // Explicit long-lived scalars throughout: see StableScalars.
+        var u = nn.functional.relu(z).div(vthr).mul(_levels).add(StableScalars.Half, StableScalars.One);
         var floored = StraightThroughFloor(u);
-        var y = (floored / Levels).clamp(0.0, 1.0) * vthr;
+        var y = floored.div(_levels).clamp(StableScalars.Zero, StableScalars.One).mul(vthr);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -36,7 +40,7 @@ public sealed class QcfsActivation : AnnActivation
     public static Tensor StraightThroughFloor(Tensor u)
     {
         using var scope = torch.NewDisposeScope();
-        var result = u + (u.floor() - u).detach();
+        var result = u.add(u.floor().add(u, StableScalars.MinusOne).detach(), StableScalars.One);
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -69,11 +69,12 @@ public static class Aedat4Packet
         catch (ZstdException ex) { throw new PayloadException(0, "a Zstandard frame header", ex.Message, ex); }
         // Unknown sizes are tried with growing buffers; a declared size is still capped so no size field drives allocation alone.
         // A zstd block of 3 header bytes + 1 RLE byte expands to at most 128 KiB: no honest frame beats that ratio.
-        long plausible = Math.Min(MaxDecompressedBytes, (long)body.Length * 32768 + 1024);
+        // (ZstdSharp reports a block-rounded upper bound when the frame does not state its size, hence the slack.)
+        long plausible = Math.Min(MaxDecompressedBytes, (long)body.Length * 65536 + (1 << 17));
         if (declared < ulong.MaxValue - 1 && declared > (ulong)plausible)
             throw new PayloadException(0, $"a Zstandard content size of at most {plausible} bytes for a {body.Length}-byte frame", declared.ToString());
         int size = declared <= MaxDecompressedBytes ? (int)declared
-            : declared >= ulong.MaxValue - 1 ? Math.Min(MaxDecompressedBytes, Math.Max(1 << 16, body.Length * 8))
+            : declared >= ulong.MaxValue - 1 ? (int)Math.Min(plausible, Math.Max(1 << 16, (long)body.Length * 8))
             : throw new PayloadException(0, $"a Zstandard content size of at most {MaxDecompressedBytes} bytes", declared.ToString());
         while (true)
         {
@@ -83,9 +84,9 @@ public static class Aedat4Packet
                 if (zstd.TryUnwrap(body, output.Array.AsSpan(0, Math.Max(size, 1)), out int written)) { output.Length = written; return; }
             }
             catch (ZstdException ex) { throw new PayloadException(0, "a decodable Zstandard frame", ex.Message, ex); }
-            if (size >= MaxDecompressedBytes || declared < ulong.MaxValue - 1)
-                throw new PayloadException(0, $"a Zstandard frame of at most {MaxDecompressedBytes} decompressed bytes");
-            size = (int)Math.Min((long)size * 4, MaxDecompressedBytes);
+            if (size >= plausible || declared < ulong.MaxValue - 1)
+                throw new PayloadException(0, $"a Zstandard frame of at most {plausible} decompressed bytes");
+            size = (int)Math.Min((long)size * 4, plausible);
         }
     }
 

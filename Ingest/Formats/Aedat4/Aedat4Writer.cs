@@ -101,6 +101,25 @@ public sealed class Aedat4Writer : IDisposable
         _position += bytes.Length;
     }
 
+    /// <summary>The bytes a DV network stream starts with: uint32 LE size, then the IOHeader (dataTablePosition −1, one stream).</summary>
+    public static byte[] NetworkHeader(Aedat4StreamInfo stream, Aedat4Compression compression)
+    {
+        byte[] header = Aedat4IOHeader.Build(compression, -1, Aedat4IOHeader.BuildInfoNode([stream], compression));
+        var bytes = new byte[4 + header.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, (uint)header.Length);
+        header.CopyTo(bytes, 4);
+        return bytes;
+    }
+
+    /// <summary>One whole packet (int32 stream id, int32 body size, compressed body) holding events [start, start + count).</summary>
+    public static byte[] EncodePacket(int streamId, EventBatch events, int start, int count, Aedat4Compression compression)
+    {
+        var ms = new MemoryStream();
+        using var w = new Aedat4Writer(ms, EventStream(events.Width, events.Height, null, streamId), compression, networkStream: true) { _headerWritten = true };
+        w.WritePacket(events, start, count);
+        return ms.ToArray();
+    }
+
     /// <summary>Writes a whole recording as an AEDAT 4 file.</summary>
     public static void WriteFile(Stream stream, EventBatch events, EventWriteOptions? options = null)
         => WriteAll(stream, events, options, network: false);

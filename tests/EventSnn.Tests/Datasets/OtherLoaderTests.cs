@@ -37,6 +37,30 @@ public sealed class OtherLoaderTests
     }
 
     [Fact]
+    public void Cifar10DvsAedat4ClassFoldersAsTonicShipsThem()
+    {
+        string root = Fixtures.TempDir();
+        try
+        {
+            foreach (string cls in Cifar10DvsDataset.CifarClassNames)
+            {
+                Directory.CreateDirectory(Path.Combine(root, cls));
+                for (int i = 0; i < 10; i++)
+                    using (var e = SmallArchives.Events(i, 128, 128, 30 + i))
+                        EventSnn.Ingest.EventFile.Write(Path.Combine(root, cls, $"cifar10_{cls}_{i}.aedat4"), e);
+            }
+            IEventDataset ds = DatasetCatalog.Open("cifar10dvs", root);
+            Assert.Equal(90, ds.Samples(DatasetSplit.Train).Count);
+            Assert.Equal(10, ds.Samples(DatasetSplit.Test).Count);
+            var s = ds.Samples(DatasetSplit.Test).Single(x => x.Label == 9);
+            Assert.Equal("truck/cifar10_truck_9", s.Id);
+            using var ev = ds.LoadEvents(s);
+            Assert.Equal(39, ev.Count);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
     public void NCaltech101ZipSortsClassesSkipsBackgroundAndSplitsPerClass()
     {
         string root = Fixtures.TempDir();

@@ -143,3 +143,44 @@ public class Aedat4Tests
         public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     }
 }
+
+public class Aedat4NetworkPiecesTests
+{
+    [Fact]
+    public void NetworkHeaderAndEncodedPacketsRoundTrip()
+    {
+        using var events = IngestTestData.Random(900, 128, 128, seed: 16);
+        var info = Aedat4Writer.EventStream(128, 128, "DVXplorer_test", id: 2);
+        byte[] head = Aedat4Writer.NetworkHeader(info, Aedat4Compression.Zstd);
+        var header = Aedat4IOHeader.Parse(head.AsSpan(4, (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(head)));
+        Assert.Equal((2, "DVXplorer_test", Aedat4Compression.Zstd), (header.SelectEventStream()!.Id, header.SelectEventStream()!.Source, header.Compression));
+        byte[] packet = Aedat4Writer.EncodePacket(2, events, 100, 500, Aedat4Compression.Zstd);
+        Assert.Equal(2, BitConverter.ToInt32(packet, 0));
+        Assert.Equal(packet.Length - 8, BitConverter.ToInt32(packet, 4));
+        using var back = new EventBatch(1, 128, 128);
+        Assert.Equal(500, Aedat4Packet.DecodeEvents(packet.AsSpan(8), Aedat4Compression.Zstd, back));
+        using var expected = events.Slice(100, 500);
+        IngestTestData.AssertSameEvents(expected, back);
+        Assert.Throws<EventFormatException>(() => Aedat4Packet.DecodeEvents(packet.AsSpan(8, 10), Aedat4Compression.Zstd, back));
+    }
+
+    [Fact]
+    public void ZstdFramesWithoutAContentSizeDecode()
+    {
+        using var events = IngestTestData.Random(20_000, 128, 128, seed: 17);
+        using var payload = new PooledBuffer();
+        Aedat4Packet.EncodeEventsPayload(events, 0, events.Count, payload);
+        var ms = new MemoryStream();
+        using (var z = new ZstdSharp.CompressionStream(ms, 3, leaveOpen: true))
+        {
+            // Flushing between writes makes a streaming frame whose header cannot state the content size.
+            z.Write(payload.Span[..1000]);
+            z.Flush();
+            z.Write(payload.Span[1000..]);
+        }
+        Assert.NotEqual((ulong)payload.Length, ZstdSharp.Decompressor.GetDecompressedSize(ms.ToArray()));
+        using var back = new EventBatch(1, 128, 128);
+        Assert.Equal(20_000, Aedat4Packet.DecodeEvents(ms.ToArray(), Aedat4Compression.Zstd, back));
+        IngestTestData.AssertSameEvents(events, back);
+    }
+}

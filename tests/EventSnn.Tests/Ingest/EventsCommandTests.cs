@@ -90,4 +90,32 @@ public class EventsCommandTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Fact]
+    public void InspectReadsAnAedat4EntryInsideATarGz()
+    {
+        string dir = Fixtures.TempDir("ingest-cli");
+        try
+        {
+            using var events = Random(3000, 346, 260, seed: 8, t0: 1_700_000_000_000_000);
+            string src = Path.Combine(dir, "rec");
+            Directory.CreateDirectory(src);
+            EventFile.Write(Path.Combine(src, "cam.aedat4"), events, new EventWriteOptions { Source = "DAVIS346_0001" });
+            string tgz = Path.Combine(dir, "rec.tar.gz");
+            using (var fs = File.Create(tgz))
+            using (var gz = new System.IO.Compression.GZipStream(fs, System.IO.Compression.CompressionLevel.Fastest))
+                System.Formats.Tar.TarFile.CreateFromDirectory(src, gz, includeBaseDirectory: false);
+            var (code, output, err) = EventSnnProcess.Run("events", "inspect", tgz + "#cam.aedat4", "--json");
+            Assert.True(code == 0, err);
+            var j = JsonDocument.Parse(output).RootElement;
+            Assert.Equal("aedat4", j.GetProperty("format").GetString());
+            Assert.Equal("DAVIS346_0001", j.GetProperty("source").GetString());
+            Assert.Equal((346, 260), (j.GetProperty("width").GetInt32(), j.GetProperty("height").GetInt32()));
+            Assert.Equal(3000, j.GetProperty("events").GetInt64());
+            Assert.Equal(events.T[0], j.GetProperty("t_first_us").GetInt64());
+            Assert.Equal(events.T[^1], j.GetProperty("t_last_us").GetInt64());
+            Assert.Equal(events.P.ToArray().Count(p => p == 1), j.GetProperty("on").GetInt64());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using EventSnn.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,6 +17,7 @@ namespace EventSnn.Benchmarks.Model;
 /// sees only managed allocations.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(VggGestureBenchmarkConfig))]
 public class VggGestureBenchmarks
 {
     private const int T = 16, Batch = 16, Size = 128;
@@ -84,4 +88,15 @@ public class VggGestureBenchmarks
             $"{DateTime.UtcNow:O} {ran}: peak working set {p.PeakWorkingSet64 / (1024.0 * 1024.0):0} MiB, threads {torch.get_num_threads()}\n");
         optimizer.Dispose(); net.Dispose(); multiInput.Dispose(); singleInput.Dispose(); labels.Dispose();
     }
+}
+
+/// <summary>
+/// A short in-process job: one training step takes over a minute on two cores, beyond the default in-process
+/// time limit and too slow for BenchmarkDotNet's default iteration counts.
+/// </summary>
+public sealed class VggGestureBenchmarkConfig : ManualConfig
+{
+    public VggGestureBenchmarkConfig() =>
+        AddJob(Job.Default.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(40), logOutput: true))
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithInvocationCount(1).WithUnrollFactor(1).WithId("model-short"));
 }

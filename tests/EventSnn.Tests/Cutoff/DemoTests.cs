@@ -1,0 +1,89 @@
+using System.Text.Json;
+using EventSnn.Model.Cutoff;
+using EventSnn.Model.Evaluation;
+using EventSnn.Tests.Report;
+
+namespace EventSnn.Tests.Cutoff;
+
+/// <summary>
+/// `eventsnn demo --quick` through the real program, then `eval` and `calibrate` on what it left behind.
+/// One test so the (slow) demo runs once.
+/// </summary>
+public class DemoTests
+{
+    [Fact]
+    public void QuickDemoLeavesEveryFileAndEvalMatchesItsDump()
+    {
+        string dir = Fixtures.TempDir("eventsnn-demo");
+        try
+        {
+            var (code, stdout, stderr) = EventSnnProcess.Run(TimeSpan.FromMinutes(6), null, "demo", "--quick", "--out", dir);
+            Assert.True(code == 0, $"demo failed ({code}):\n{stderr}\n{stdout}");
+            Assert.Contains("| model | RCS α | accuracy at T |", stdout);
+            Assert.Contains("| alpha=0 |", stdout);
+            Assert.Contains("report: " + Path.Combine(dir, "report", "index.html"), stdout);
+
+            string[] folders = Directory.GetDirectories(dir, "alpha*").Order().ToArray();
+            Assert.Equal(2, folders.Length);
+            foreach (string f in folders)
+                foreach (string file in new[] { "best.ckpt", "best.ckpt.cutoff.json", "eval.json", "outputs.h5" })
+                    Assert.True(File.Exists(Path.Combine(f, file)), $"{file} missing in {f}");
+            foreach (string file in new[] { "index.html", "report.json", "cutoffs.csv", "comparison.csv", "accuracy_vs_timestep.png", "comparison.png" })
+                Assert.True(File.Exists(Path.Combine(dir, "report", file)), file + " missing in the report");
+            ReportRenderTests.AssertEveryPlotVisible(Path.Combine(dir, "report"), 8);
+
+            // The demo's eval.json agrees with its own dump and calibration.
+            string m0 = folders[0];
+            var demoEval = EvaluationResult.Load(Path.Combine(m0, "eval.json"));
+            var demoCal = CutoffCalibration.Load(Path.Combine(m0, "best.ckpt.cutoff.json"));
+            AssertMatchesDump(demoEval, OutputDump.Read(Path.Combine(m0, "outputs.h5")));
+            Assert.Equal(0.3, demoCal.Dropout);
+
+            // `eval --json --dump` through the CLI: recomputed from its dump, and the same as the demo's evaluation.
+            string dump = Path.Combine(dir, "again.h5");
+            string ckpt = Path.Combine(m0, "best.ckpt");
+            var eval = EventSnnProcess.Run(TimeSpan.FromMinutes(2), null, "eval", "--model", ckpt, "--data", Path.Combine(dir, "data"),
+                "--cache", Path.Combine(dir, "frame-cache"), "--json", "--dump", dump);
+            Assert.True(eval.Code == 0, eval.Err + eval.Out);
+            using (var doc = JsonDocument.Parse(eval.Out))
+            {
+                var root = doc.RootElement;
+                foreach (string key in new[] { "samples", "timesteps", "accuracy_per_timestep", "oct_mean", "cutoffs" })
+                    Assert.True(root.TryGetProperty(key, out _), $"eval --json lacks '{key}'");
+                var first = root.GetProperty("cutoffs")[0];
+                foreach (string key in new[] { "policy", "setting", "thresholds", "accuracy", "mean_timesteps", "speedup" })
+                    Assert.True(first.TryGetProperty(key, out _), $"cutoff entry lacks '{key}'");
+            }
+            var cliEval = EvaluationResult.FromJson(eval.Out, "eval --json");
+            AssertMatchesDump(cliEval, OutputDump.Read(dump));
+            Assert.Equal(demoEval.AccuracyPerTimestep, cliEval.AccuracyPerTimestep);
+            Assert.Equal(demoEval.Find("topk", 0)!.MeanTimesteps, cliEval.Find("topk", 0)!.MeanTimesteps);
+
+            // `calibrate` with the same seed reproduces the demo's thresholds.
+            string cal = Path.Combine(dir, "again.cutoff.json");
+            var c = EventSnnProcess.Run(TimeSpan.FromMinutes(2), null, "calibrate", "--model", ckpt, "--data", Path.Combine(dir, "data"),
+                "--cache", Path.Combine(dir, "frame-cache"), "--seed", "1200", "--out", cal);
+            Assert.True(c.Code == 0, c.Err + c.Out);
+            Assert.Equal(demoCal.Thresholds, CutoffCalibration.Load(cal).Thresholds);
+
+            // Bad input: a missing checkpoint is a clear error, not a crash.
+            var bad = EventSnnProcess.Run("eval", "--model", Path.Combine(dir, "nope.ckpt"), "--data", Path.Combine(dir, "data"));
+            Assert.Equal(2, bad.Code);
+            Assert.Contains("nope.ckpt", bad.Err);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    /// <summary>Accuracy per step, OCT and the ε = 0 Top-K point recomputed independently from dumped outputs.</summary>
+    private static void AssertMatchesDump(EvaluationResult r, OutputSet dumped)
+    {
+        Assert.Equal(dumped.N, r.Samples);
+        Assert.Equal(dumped.T, r.Timesteps);
+        var topk = r.Cutoffs.Single(x => x.Policy == "topk" && x.Setting == 0);
+        var (acc, oct, tk) = OutputDumpTests.Recompute(dumped, topk.Thresholds!);
+        for (int t = 0; t < dumped.T; t++) Assert.Equal(acc[t], r.AccuracyPerTimestep[t], 9);
+        Assert.Equal(oct, r.OctMean, 9);
+        Assert.Equal(tk.Acc, topk.Accuracy, 9);
+        Assert.Equal(tk.Mean, topk.MeanTimesteps, 9);
+    }
+}

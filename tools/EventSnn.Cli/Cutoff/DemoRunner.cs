@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using EventSnn.Cli.Commands;
+using EventSnn.Cli.Report;
+using EventSnn.Datasets;
+using EventSnn.Datasets.Synthetic;
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
+using EventSnn.Model.Evaluation;
+using Spectre.Console;
+
+namespace EventSnn.Cli.Cutoff;
+
+/// <summary>One model of the demo: where its files are and its evaluation.</summary>
+internal sealed record DemoModel(string Name, double Alpha, string Folder, string Checkpoint, string Calibration, string EvalJson, string Dump, EvaluationResult Result, double TrainSeconds);
+
+/// <summary>
+/// `eventsnn demo`: synthesize the gesture dataset, train a network without (α = 0) and with RCS (α &gt; 0),
+/// calibrate the Top-K cutoff on the training split, evaluate every policy on the test split, write the report
+/// and print the summary table.
+/// </summary>
+internal static class DemoRunner
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(string outDir, DemoSettings s, CancellationToken cancel)
+    {
+        var total = Stopwatch.StartNew();
+        outDir = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(outDir);
+        var log = new StageLog();
+        try
+        {
+            // 1. data
+            string dataDir = Path.Combine(outDir, "data");
+            log.Stage("synthesize gesture recordings");
+            // Re-running the demo into the same folder reuses recordings made with the same options.
+            string stamp = Path.Combine(dataDir, "synthetic-options.json");
+            string options = JsonSerializer.Serialize(s.Synthetic with { Parallelism = 0 });
+            if (File.Exists(stamp) && File.ReadAllText(stamp) == options && Directory.Exists(Path.Combine(dataDir, "DvsGesture")))
+                log.Done("reused the recordings already in " + dataDir);
+            else
+            {
+                if (File.Exists(stamp)) File.Delete(stamp);
+                var synth = SyntheticGestureDataset.Generate(dataDir, s.Synthetic, new Progress<double>(f => log.Fraction(f)));
+                File.WriteAllText(stamp, options);
+                log.Done($"{synth.TrainSamples} train / {synth.TestSamples} test gestures, {synth.Events:N0} events, {synth.Seconds:0.0} s");
+            }
+
+            var ds = DatasetCatalog.Open("dvsgesture", dataDir);
+            var settings = FrameSettings.For(ds, s.T, s.Downsample, s.WindowStartUs, s.WindowEndUs);
+            string cacheDir = Path.Combine(outDir, "frame-cache");
+            log.Stage("bin frames");
+            using var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir);
+            using var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir);
+            log.Done($"{train.Count} + {test.Count} samples of {s.T}x2x{settings.Height}x{settings.Width}");
+
+            var info = new ModelInfo
+            {
+                Arch = s.Arch, T = s.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
+                Height = settings.Height, Width = settings.Width, Dataset = ds.Name, Kind = "snn", Neuron = NeuronSettings.Lif(),
+                Frames = new FrameInfo
+                {
+                    Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
+                    WindowStartUs = s.WindowStartUs, WindowEndUs = s.WindowEndUs,
+                },
+            };
+
+            // 2. two models
+            var models = new List<DemoModel>();
+            foreach (double alpha in new[] { 0.0, s.RcsAlpha })
+            {
+                cancel.ThrowIfCancellationRequested();
+                string name = "alpha=" + alpha.ToString("0.####", Inv);
+                string folder = Path.Combine(outDir, "alpha" + alpha.ToString("0.####", Inv));
+                models.Add(TrainAndEvaluate(name, alpha, folder, info, s, train, test, log, cancel));
+            }
+
+            // 3. report
+            log.Stage("write the report");
+            var files = LatencyReport.Write(models.Select(m => m.Result).ToList(), Path.Combine(outDir, "report"));
+            log.Done(files.Html);
+
+            string table = SummaryTable(models, files.Headline);
+            File.WriteAllText(Path.Combine(outDir, "summary.txt"), table);
+            WriteSummaryJson(Path.Combine(outDir, "summary.json"), models, files, s, total.Elapsed.TotalSeconds);
+            Console.WriteLine();
+            Console.Write(table);
+            Console.WriteLine($"report: {files.Html}");
+            Console.WriteLine($"per model (checkpoint, calibration, eval JSON, output dump): {string.Join(", ", models.Select(m => m.Folder))}");
+            Console.WriteLine($"total time: {total.Elapsed.TotalSeconds:0} s");
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("eventsnn demo: cancelled");
+            return 130;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or DatasetNotFoundException)
+        {
+            Console.Error.WriteLine($"eventsnn demo: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static DemoModel TrainAndEvaluate(string name, double alpha, string folder, ModelInfo info, DemoSettings s,
+        FrameSet train, FrameSet test, StageLog log, CancellationToken cancel)
+    {
+        log.Stage($"train {name} ({s.Arch}, {s.Epochs} epochs)");
+        var sw = Stopwatch.StartNew();
+        var options = new TrainOptions
+        {
+            Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate, Loss = s.Loss, RcsAlpha = alpha, Seed = s.Seed,
+            OutDir = folder, Resume = false, Augmentation = s.Augment ? RandomTranslation.ForDownsample(s.Downsample, s.Seed) : null,
+        };
+        var result = new Trainer(info, options).Fit(train, null, new Progress<TrainProgress>(p =>
+        {
+            if (p.Phase == "train" && p.Batches > 0) log.Fraction(((p.Epoch - 1) + (double)p.Batch / p.Batches) / p.Epochs);
+        }), cancel);
+        double trainSeconds = sw.Elapsed.TotalSeconds;
+        string ckpt = result.BestCheckpoint;
+        log.Done($"best epoch {result.BestEpoch}, validation {result.BestAccuracy * 100:0.0}%, {trainSeconds:0} s");
+
+        log.Stage($"calibrate {name} on the training split (dropout 0.3)");
+        var (net, stored) = Checkpoint.Load(ckpt);
+        using var _ = net;
+        var cal = Evaluator.Calibrate(net, train, new CalibrationSettings(), 0.3, s.Seed, 32, ckpt, new Progress<int>(d => log.Fraction((double)d / train.Count)));
+        string calPath = CutoffCalibration.PathFor(ckpt);
+        cal.Save(calPath);
+        log.Done($"β_t (ε=0): {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.##", Inv)))}");
+
+        log.Stage($"evaluate {name} on the test split");
+        var (r, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions(), new Progress<int>(d => log.Fraction((double)d / test.Count)));
+        EvalCommand.Describe(r, ckpt, stored, name);
+        string json = Path.Combine(folder, "eval.json");
+        File.WriteAllText(json, r.ToJson());
+        string dump = Path.Combine(folder, "outputs.h5");
+        OutputDump.Write(dump, outputs);
+        var op = r.Find("topk", 0)!;
+        log.Done($"acc(T) {r.AccuracyAtT * 100:0.0}%, top-k ε=0 {op.Accuracy * 100:0.0}% at {op.MeanTimesteps:0.00}/{r.Timesteps} steps");
+        return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds);
+    }
+
+    /// <summary>The table the demo prints (and the README quotes).</summary>
+    internal static string SummaryTable(IReadOnlyList<DemoModel> models, EqualAccuracyPoint? headline)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| model | RCS α | accuracy at T | top-k (ε=0) accuracy | top-k mean exit step | speed-up T/mean | mean OCT |");
+        sb.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var m in models)
+        {
+            var r = m.Result;
+            var op = r.Find("topk", 0)!;
+            sb.AppendLine(string.Create(Inv, $"| {m.Name} | {m.Alpha:0.####} | {r.AccuracyAtT * 100:0.0}% | {op.Accuracy * 100:0.0}% | {op.MeanTimesteps:0.00} of {r.Timesteps} ({op.MeanTimesteps / r.Timesteps:0.00}·T) | {op.Speedup:0.00}× | {r.OctMean:0.00} |"));
+        }
+        if (headline is { StepsA: double a, StepsB: double b })
+            sb.AppendLine(string.Create(Inv, $"\nAt equal top-k accuracy {headline.Accuracy * 100:0.0}%: {models[0].Name} needs {a:0.00} mean steps, {models[1].Name} {b:0.00} (difference {b - a:+0.00;-0.00;0.00})."));
+        return sb.ToString();
+    }
+
+    private static void WriteSummaryJson(string path, IReadOnlyList<DemoModel> models, ReportFiles files, DemoSettings s, double seconds)
+    {
+        var o = new
+        {
+            settings = new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.RcsAlpha, s.Seed, trials = s.Synthetic.Trials },
+            models = models.Select(m =>
+            {
+                var op = m.Result.Find("topk", 0)!;
+                return new
+                {
+                    name = m.Name, alpha = m.Alpha, checkpoint = m.Checkpoint, calibration = m.Calibration, eval_json = m.EvalJson, dump = m.Dump,
+                    accuracy_at_t = m.Result.AccuracyAtT, topk_accuracy = op.Accuracy, topk_mean_timesteps = op.MeanTimesteps, speedup = op.Speedup,
+                    oct_mean = m.Result.OctMean, train_seconds = m.TrainSeconds,
+                };
+            }),
+            equal_accuracy = files.Headline is { } h ? new { accuracy = h.Accuracy, steps_a = h.StepsA, steps_b = h.StepsB, difference = h.Difference } : null,
+            report = files.Html,
+            seconds,
+        };
+        File.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Stage-by-stage progress on stderr: a redrawn bar on a terminal, one line per stage otherwise.</summary>
+    private sealed class StageLog
+    {
+        private readonly bool interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        private readonly Stopwatch watch = new();
+        private string stage = "";
+        private int lastWidth;
+
+        public void Stage(string name)
+        {
+            stage = name;
+            watch.Restart();
+            if (!interactive) Console.Error.WriteLine($"demo: {name} ...");
+            else Fraction(0);
+        }
+
+        public void Fraction(double f)
+        {
+            if (!interactive) return;
+            int filled = (int)Math.Round(Math.Clamp(f, 0, 1) * 30);
+            string line = $"\r{stage,-52} [{new string('#', filled)}{new string('.', 30 - filled)}] {f * 100,5:0.0}% {watch.Elapsed.TotalSeconds,5:0}s";
+            lock (this) { Console.Error.Write(line.PadRight(lastWidth)); lastWidth = line.Length; }
+        }
+
+        public void Done(string what)
+        {
+            if (interactive) { Console.Error.Write("\r" + new string(' ', lastWidth) + "\r"); lastWidth = 0; }
+            Console.Error.WriteLine($"demo: {stage}: {what} ({watch.Elapsed.TotalSeconds:0.0} s)");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using EventSnn.Datasets.Synthetic;
+
+namespace EventSnn.Cli.Cutoff;
+
+/// <summary>
+/// What `eventsnn demo` synthesizes and trains. The default is sized to finish in under 15 minutes on two CPU
+/// cores; <see cref="Quick"/> in under two (for tests).
+/// </summary>
+internal sealed record DemoSettings
+{
+    /// <summary>Synthetic gesture recordings to generate.</summary>
+    public required SyntheticOptions Synthetic { get; init; }
+
+    /// <summary>Architecture name (built-in or registered).</summary>
+    public string Arch { get; init; } = DemoArchitecture.Name;
+
+    /// <summary>Timesteps T.</summary>
+    public int T { get; init; } = 10;
+
+    /// <summary>Spatial downsampling of the 128×128 sensor.</summary>
+    public int Downsample { get; init; } = 4;
+
+    /// <summary>Sample window in µs from the first event of a gesture.</summary>
+    public long WindowStartUs { get; init; }
+
+    /// <summary>End of the sample window in µs.</summary>
+    public long WindowEndUs { get; init; } = 1_300_000;
+
+    /// <summary>Training epochs per model.</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Initial SGD learning rate.</summary>
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>Task loss ("tet" or "mean").</summary>
+    public string Loss { get; init; } = "tet";
+
+    /// <summary>RCS weight of the second model (the first has α = 0).</summary>
+    public double RcsAlpha { get; init; } = 0.002;
+
+    /// <summary>Seed of training and calibration dropout.</summary>
+    public int Seed { get; init; } = 1200;
+
+    /// <summary>Random-translation augmentation during training.</summary>
+    public bool Augment { get; init; } = true;
+
+    /// <summary>The embedded default.</summary>
+    public static DemoSettings Default { get; } = new() { Synthetic = SyntheticOptions.Default with { WriteArchive = false } };
+
+    /// <summary>Small and fast, for tests.</summary>
+    public static DemoSettings Quick { get; } = new()
+    {
+        Synthetic = SyntheticOptions.Quick with { WriteArchive = false },
+        Arch = "tiny",
+        T = 8,
+        WindowEndUs = 1_000_000,
+        Epochs = 4,
+    };
+}
