@@ -76,8 +76,7 @@ public sealed class StreamPipeline : IEventSink
         // A failing stage stops the others as cancellation would, so nothing waits on it forever.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cancellationToken = stop.Token;
-        var network = _network.Run(_bins, cancellationToken);
-        _ = network.ContinueWith(_ => CancelQuietly(stop), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var network = _network.Run(_bins, cancellationToken, () => CancelQuietly(stop));
         var binner = Task.Run(() => BinLoopAsync(cancellationToken), CancellationToken.None);
         _ = binner.ContinueWith(_ => CancelQuietly(stop), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         Exception? sourceError = null;

@@ -21,6 +21,7 @@ public sealed class NetworkStage
     readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
     readonly ClassifierInfo _info;
     readonly float[] _output;
+    bool _binCounted;
 
     sealed class StreamState(IStreamClassifier classifier, int classes)
     {
@@ -49,9 +50,10 @@ public sealed class NetworkStage
     /// <summary>
     /// Starts the stage's thread reading <paramref name="bins"/> until it completes. On cancellation the bins
     /// still queued are released and counted as discarded. The task ends when the thread has finished and
-    /// every classifier is disposed; it faults if a classifier threw.
+    /// every classifier is disposed; it faults if a classifier threw, after calling <paramref name="onFault"/>
+    /// (which must make the upstream stages stop, so that the queue completes and can be drained).
     /// </summary>
-    public Task Run(StageChannel<EventBin> bins, CancellationToken cancellationToken)
+    public Task Run(StageChannel<EventBin> bins, CancellationToken cancellationToken, Action? onFault = null)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
@@ -64,6 +66,7 @@ public sealed class NetworkStage
             }
             catch (Exception ex)
             {
+                onFault?.Invoke();
                 Drain(bins);
                 _decisions.OnError(ex);
                 done.SetException(ex);
@@ -89,7 +92,18 @@ public sealed class NetworkStage
             if (ct.IsCancellationRequested) { Drain(bins); return; }
             if (bins.TryTake(out var bin))
             {
+                _binCounted = false;
                 try { Process(bin); }
+                catch
+                {
+                    // The bin that failed is accounted for as discarded, so the counters still add up.
+                    if (!_binCounted)
+                    {
+                        _counters.Add(ref _counters.BinsDiscardedAtShutdown, 1);
+                        _counters.Add(ref _counters.EventsDiscardedAtShutdown, bin.EventCount);
+                    }
+                    throw;
+                }
                 finally { bin.Release(); }
                 continue;
             }
@@ -157,6 +171,7 @@ public sealed class NetworkStage
         if (bin.EventCount > 0) s.LastArrivalTicks = bin.LastArrivalTicks;
         _counters.Add(ref _counters.BinsClassified, 1);
         _counters.Add(ref _counters.EventsClassified, bin.EventCount);
+        _binCounted = true;
 
         DecisionReason? reason = null;
         if (_exit(acc, s.Steps)) reason = DecisionReason.Cutoff;
