@@ -6,9 +6,11 @@ namespace EventSnn.Model.Conversion;
 /// <summary>
 /// The SNN obtained from a constrained ANN (METHOD.md §5.2): the same frame architecture with every activation
 /// replaced by an <see cref="IfNeuron"/> (threshold λ of that activation, reset by subtraction, no leak, membrane
-/// starting at λ/2, output λ·s). BatchNorm runs with its trained statistics (eval mode). Each timestep feeds the
-/// input frame times <see cref="InputScale"/>; the per-step outputs O(t) are summed by the caller into Y(t), and
-/// Y(t)/t approximates the ANN's logits.
+/// starting at λ/2, output λ·s). BatchNorm runs with its trained statistics (eval mode). At step t the body receives
+/// <see cref="InputScale"/> × the running mean of the inputs of steps 1..t: for an image fed at every step this is the
+/// image itself; for the T time slices of an event sample (scale T) it is the causal estimate of their sum, the frame
+/// the ANN was trained on, and equals it exactly at t = T. The per-step outputs O(t) are summed by the caller into
+/// Y(t), and Y(t)/t approximates the ANN's logits.
 /// Parameters live under <c>body.</c> with the ANN's names (<c>body.layer1.0.weight</c>, ...).
 /// </summary>
 public sealed class ConvertedNetwork : SpikingNetwork
@@ -16,6 +18,8 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private readonly ActivationNetwork _body;
     private readonly List<IfNeuron> _neurons = new();
     private readonly Tensor input_scale;
+    private Tensor? _inputSum;   // running sum of this sample's inputs, outside every dispose scope
+    private int _steps;
 
     /// <summary>
     /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
@@ -57,9 +61,8 @@ public sealed class ConvertedNetwork : SpikingNetwork
     public FrameNetworkShape Shape => _body.Shape;
 
     /// <summary>
-    /// Factor applied to each timestep's input: 1 when the same frame is fed at every step (images); T when an
-    /// event sample's T time slices are fed one per step to a network trained on their sum, so the time-averaged
-    /// input equals the ANN's input.
+    /// Factor applied to the running mean of the inputs: 1 when the same frame is fed at every step (images); T when an
+    /// event sample's T time slices are fed one per step to a network trained on their sum.
     /// </summary>
     public double InputScale
     {
@@ -79,14 +82,25 @@ public sealed class ConvertedNetwork : SpikingNetwork
     public override void ResetState()
     {
         foreach (var n in _neurons) n.ResetState();
+        _inputSum?.Dispose();
+        _inputSum = null;
+        _steps = 0;
     }
 
     /// <inheritdoc/>
     protected override Tensor ForwardSingleStep(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
+        if (_inputSum is not null && !_inputSum.shape.SequenceEqual(x.shape))
+            throw new InvalidOperationException($"input shape changed within a sample ([{string.Join(", ", _inputSum.shape)}] then [{string.Join(", ", x.shape)}]); call ResetState between samples");
+        var sum = _inputSum is null ? x.clone() : _inputSum.add(x, StableScalars.One);
+        sum.DetachFromDisposeScope();
+        _inputSum?.Dispose();
+        _inputSum = sum;
+        _steps++;
         // The scale is a buffer (saved with the weights, moved with the module), so no host sync per step.
-        return _body.forward(x * input_scale).MoveToOuterDisposeScope();
+        var input = sum.mul(input_scale).div(torch.tensor((float)_steps, device: x.device));
+        return _body.forward(input).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -101,6 +115,13 @@ public sealed class ConvertedNetwork : SpikingNetwork
         var y = torch.stack(outputs);
         foreach (var o in outputs) o.Dispose();
         return y;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) { _inputSum?.Dispose(); _inputSum = null; }
+        base.Dispose(disposing);
     }
 
     /// <summary>Rebuilds a converted network from checkpoint metadata (thresholds from <see cref="NeuronSettings.LayerThresholds"/>).</summary>
