@@ -108,14 +108,15 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         var responses = RecordResponse ? new Tensor[steps] : null;
         using (var scope = torch.NewDisposeScope())
         {
-            Tensor v = InitialMembrane == 0 ? torch.zeros_like(x[0]) : torch.full_like(x[0], InitialMembrane * _threshold);
+            using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane);
+            Tensor v = InitialMembrane == 0 ? torch.zeros_like(x[0]) : torch.full_like(x[0], scalars.InitialMembrane);
             for (long t = 0; t < steps; t++)
             {
-                var (spike, postReset) = Integrate(v, x[t]);
-                v = Tau == 1.0 ? postReset : postReset * Tau;
-                outputs[t] = Emit(spike).MoveToOuterDisposeScope();
+                var (spike, postReset) = Integrate(v, x[t], scalars);
+                v = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
+                outputs[t] = Emit(spike, scalars).MoveToOuterDisposeScope();
                 if (responses is not null)
-                    responses[t] = (spike + torch.nn.functional.relu(postReset / _threshold)).MoveToOuterDisposeScope();
+                    responses[t] = (spike + torch.nn.functional.relu(postReset.div(scalars.Threshold))).MoveToOuterDisposeScope();
                 Count(spike);
             }
         }
@@ -137,28 +138,29 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     {
         NeuronsPerSample = x.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         using var scope = torch.NewDisposeScope();
-        var v = _membrane ?? (InitialMembrane == 0 ? torch.zeros_like(x) : torch.full_like(x, InitialMembrane * _threshold));
-        var (spike, postReset) = Integrate(v, x);
-        var next = Tau == 1.0 ? postReset : postReset * Tau;
+        using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane);
+        var v = _membrane ?? (InitialMembrane == 0 ? torch.zeros_like(x) : torch.full_like(x, scalars.InitialMembrane));
+        var (spike, postReset) = Integrate(v, x, scalars);
+        var next = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
         // The carried membrane must outlive the caller's scopes; it is disposed when replaced.
         next.DetachFromDisposeScope();
         if (!ReferenceEquals(_membrane, null)) _membrane.Dispose();
         _membrane = next;
         Count(spike);
-        return Emit(spike).MoveToOuterDisposeScope();
+        return Emit(spike, scalars).MoveToOuterDisposeScope();
     }
 
-    private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x)
+    private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x, NeuronScalars scalars)
     {
         var u = v + x;
-        var s = SurrogateSpike.Apply(u - _threshold, SurrogateWidth);
-        var post = SoftReset ? u - s * _threshold : u * (1.0 - s);
+        var s = SurrogateSpike.Apply(u.sub(scalars.Threshold), SurrogateWidth);
+        var post = SoftReset ? u - s.mul(scalars.Threshold) : u * s.neg().add_(scalars.One);
         return (s, post);
     }
 
-    private Tensor Emit(Tensor spike)
+    private Tensor Emit(Tensor spike, NeuronScalars scalars)
     {
-        var y = _threshold == 1.0 ? spike.alias() : spike * _threshold;
+        var y = _threshold == 1.0 ? spike.alias() : spike.mul(scalars.Threshold);
         if (DropoutRate > 0) y = y * DropoutMask(y);
         return y;
     }
@@ -195,5 +197,33 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
             _dropoutGenerator?.Dispose();
         }
         base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// The neuron's constants as explicitly owned TorchSharp scalars, alive until disposed. Passing doubles to tensor
+/// operators creates temporary Scalars that a GC finaliser may free while the native call still reads them.
+/// </summary>
+internal sealed class NeuronScalars : IDisposable
+{
+    public NeuronScalars(double threshold, double tau, double initialMembrane)
+    {
+        Threshold = threshold.ToScalar();
+        Tau = tau.ToScalar();
+        InitialMembrane = (initialMembrane * threshold).ToScalar();
+        One = 1.0.ToScalar();
+    }
+
+    public Scalar Threshold { get; }
+    public Scalar Tau { get; }
+    public Scalar InitialMembrane { get; }
+    public Scalar One { get; }
+
+    public void Dispose()
+    {
+        Threshold.Dispose();
+        Tau.Dispose();
+        InitialMembrane.Dispose();
+        One.Dispose();
     }
 }

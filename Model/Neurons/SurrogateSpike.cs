@@ -21,12 +21,18 @@ public static class SurrogateSpike
     {
         if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(gamma), "surrogate width γ must be > 0");
         var x = membraneMinusThreshold;
-        var heaviside = x.gt(0).to_type(x.dtype);
+        // Scalars are created explicitly and kept alive by `using` until the native calls return: TorchSharp's
+        // implicit double-to-Scalar conversions leave the Scalar unreachable during the call, and a GC finaliser
+        // can free it mid-call (seen as "Expected false to be true" from c10::Scalar::toFloat in long runs).
+        using var zero = 0.0.ToScalar();
+        var heaviside = x.gt(zero).to_type(x.dtype);
         if (!x.requires_grad || !torch.is_grad_enabled()) return heaviside;
+        using var width = gamma.ToScalar();
+        using var widthSquared = (gamma * gamma).ToScalar();
         using var scope = torch.NewDisposeScope();
         Tensor g;
         using (torch.no_grad())
-            g = (gamma - x.abs()).clamp_min(0).div_(gamma * gamma);
+            g = x.abs().neg_().add_(width).clamp_min_(zero).div_(widthSquared);
         var gx = g * x;
         var result = heaviside + (gx - gx.detach());
         return result.MoveToOuterDisposeScope();

@@ -27,7 +27,7 @@ internal sealed record DemoSettings
     public long WindowEndUs { get; init; } = 1_300_000;
 
     /// <summary>Training epochs per model.</summary>
-    public int Epochs { get; init; } = 12;
+    public int Epochs { get; init; } = 60;
 
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 16;
@@ -47,8 +47,12 @@ internal sealed record DemoSettings
     /// <summary>Random-translation augmentation during training.</summary>
     public bool Augment { get; init; } = true;
 
-    /// <summary>The embedded default.</summary>
-    public static DemoSettings Default { get; } = new() { Synthetic = SyntheticOptions.Default with { WriteArchive = false } };
+    /// <summary>
+    /// The embedded default: the large synthetic set (122 recordings, 1,109 train / 244 test gestures) and 60
+    /// epochs. Measured on an idle 2-core machine: 481 s in all, test accuracy at T about 97 %; 12 epochs on the
+    /// 40-recording set finished in 37 s but stopped at 70–76 %, too undertrained for the cutoff to act early.
+    /// </summary>
+    public static DemoSettings Default { get; } = new() { Synthetic = SyntheticOptions.Large with { WriteArchive = false } };
 
     /// <summary>Small and fast, for tests.</summary>
     public static DemoSettings Quick { get; } = new()
