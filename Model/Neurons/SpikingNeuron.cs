@@ -116,7 +116,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
                 v = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
                 outputs[t] = Emit(spike, scalars).MoveToOuterDisposeScope();
                 if (responses is not null)
-                    responses[t] = (spike + torch.nn.functional.relu(postReset.div(scalars.Threshold))).MoveToOuterDisposeScope();
+                    responses[t] = spike.add(torch.nn.functional.relu(postReset.div(scalars.Threshold)), scalars.One).MoveToOuterDisposeScope();
                 Count(spike);
             }
         }
@@ -152,9 +152,9 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
 
     private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x, NeuronScalars scalars)
     {
-        var u = v + x;
+        var u = v.add(x, scalars.One);
         var s = SurrogateSpike.Apply(u.sub(scalars.Threshold), SurrogateWidth);
-        var post = SoftReset ? u - s.mul(scalars.Threshold) : u * s.neg().add_(scalars.One);
+        var post = SoftReset ? u.add(s.mul(scalars.Threshold), scalars.MinusOne) : u * s.neg().add_(scalars.One, scalars.One);
         return (s, post);
     }
 
@@ -212,12 +212,14 @@ internal sealed class NeuronScalars : IDisposable
         Tau = tau.ToScalar();
         InitialMembrane = (initialMembrane * threshold).ToScalar();
         One = 1.0.ToScalar();
+        MinusOne = (-1.0).ToScalar();
     }
 
     public Scalar Threshold { get; }
     public Scalar Tau { get; }
     public Scalar InitialMembrane { get; }
     public Scalar One { get; }
+    public Scalar MinusOne { get; }
 
     public void Dispose()
     {
@@ -225,5 +227,6 @@ internal sealed class NeuronScalars : IDisposable
         Tau.Dispose();
         InitialMembrane.Dispose();
         One.Dispose();
+        MinusOne.Dispose();
     }
 }

@@ -25,6 +25,8 @@ public static class SurrogateSpike
         // implicit double-to-Scalar conversions leave the Scalar unreachable during the call, and a GC finaliser
         // can free it mid-call (seen as "Expected false to be true" from c10::Scalar::toFloat in long runs).
         using var zero = 0.0.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var minusOne = (-1.0).ToScalar();
         var heaviside = x.gt(zero).to_type(x.dtype);
         if (!x.requires_grad || !torch.is_grad_enabled()) return heaviside;
         using var width = gamma.ToScalar();
@@ -32,9 +34,10 @@ public static class SurrogateSpike
         using var scope = torch.NewDisposeScope();
         Tensor g;
         using (torch.no_grad())
-            g = x.abs().neg_().add_(width).clamp_min_(zero).div_(widthSquared);
+            g = x.abs().neg_().add_(width, one).clamp_min_(zero).div_(widthSquared);
         var gx = g * x;
-        var result = heaviside + (gx - gx.detach());
+        // Explicit alpha: `a + b` and `a - b` would create a temporary Scalar(1) with the same hazard.
+        var result = heaviside.add(gx.add(gx.detach(), minusOne), one);
         return result.MoveToOuterDisposeScope();
     }
 
