@@ -1,3 +1,4 @@
+using EventSnn.Cli.Model;
 using System.Globalization;
 using EventSnn.Datasets;
 using EventSnn.Model;
@@ -56,7 +57,7 @@ internal sealed class ConversionData : IDisposable
     {
         var ds = DatasetCatalog.Open(r.Dataset, r.Root);
         int t = r.T ?? 16;
-        var (startUs, endUs) = ParseWindow(r.Window, ds.Name);
+        var (startUs, endUs) = TrainRunner.ParseWindow(r.Window, ds.Name);
         var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
         string cacheDir = r.CacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "eventsnn", "frames");
         var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir, Progress(DatasetSplit.Train));
@@ -93,14 +94,5 @@ internal sealed class ConversionData : IDisposable
         var order = Enumerable.Range(0, count).ToArray();
         new Random(seed).Shuffle(order);
         return order;
-    }
-
-    private static (long Start, long End) ParseWindow(string? text, string dataset)
-    {
-        if (text is null) return dataset == "dvsgesture" ? (0, 1_300_000) : (0, long.MaxValue);
-        var parts = text.Split(':');
-        if (parts.Length != 2 || !long.TryParse(parts[0], CultureInfo.InvariantCulture, out long a) || !long.TryParse(parts[1], CultureInfo.InvariantCulture, out long b) || a < 0 || b <= a)
-            throw new ArgumentException($"--window-us must be START:END in µs with 0 <= START < END, got '{text}'");
-        return (a, b);
     }
 }

@@ -65,7 +65,8 @@ internal static class TrainRunner
         }
     }
 
-    private static (long Start, long End) ParseWindow(string? text, string dataset)
+    /// <summary>The sample window of `--window-us START:END` in µs; dvsgesture defaults to the method's first 1.3 s.</summary>
+    internal static (long Start, long End) ParseWindow(string? text, string dataset)
     {
         if (text is null) return dataset == "dvsgesture" ? (0, 1_300_000) : (0, long.MaxValue);
         var parts = text.Split(':');
