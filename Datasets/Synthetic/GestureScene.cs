@@ -32,12 +32,13 @@ internal sealed class GestureScene
         _s = rng.Uniform(0.85, 1.15);
         _f = rng.Uniform(0.75, 1.3);
         _phi = rng.Uniform(0, 2 * Math.PI);
-        // Onset delay: most gestures start at once, a third start a little late, some only near the middle,
-        // so that waiting pays off for part of the data (the cutoff's early exits rely on the rest).
+        // Onset delay: a label window starts where the annotator saw the gesture begin, so most gestures are under
+        // way at once; some start a little late and a few (a slow subject, a late label) only after a fifth of the
+        // window, so that waiting still pays off for part of the data.
         double u = rng.NextDouble();
-        double onsetFraction = u < 0.55 ? rng.Uniform(0, 0.08) : u < 0.85 ? rng.Uniform(0.08, 0.3) : rng.Uniform(0.3, 0.55);
+        double onsetFraction = u < 0.75 ? rng.Uniform(0, 0.04) : u < 0.93 ? rng.Uniform(0.04, 0.15) : rng.Uniform(0.15, 0.3);
         OnsetSec = onsetFraction * windowSec;
-        RaiseSec = Math.Min(rng.Uniform(0.1, 0.22), 0.3 * windowSec);
+        RaiseSec = Math.Min(rng.Uniform(0.05, 0.14), 0.3 * windowSec);
         LowerSec = 0.2;
         HandCount = classIndex switch { 0 or 7 or 8 or 9 => 2, 10 => rng.Chance(0.5) ? 2 : 1, _ => 1 };
         bool bright = rng.Chance(0.8);
@@ -142,14 +143,16 @@ internal sealed class GestureScene
                 return h == 0
                     ? (x0 - 8 * s + 3 * s * Math.Sin(2 * U(1.75)), y0 + 16 * s + 11 * s * Math.Sin(U(3.5)))
                     : (x0 + 30 * s + 6 * s * Math.Sin(U(0.7)), y0 - 8 * s + 4 * s * Math.Sin(U(0.7)));
-            default: // other gestures: smooth random motion anywhere in front of the body
+            default: // other gestures: slow, aperiodic movements anywhere in front of the body (reaching, scratching,
+            // adjusting). Slower than any of the ten rhythmic gestures, so an "other" sample never is a wave or a
+            // circle in all but its label.
             {
                 int o = h * 6;
                 double cx = 30 + 68 * _rx[o], cy = 35 + 50 * _ry[o];
                 double px = cx, py = cy;
                 for (int k = 1; k < 6; k += 2)
                 {
-                    double hz = 0.3 + 2.2 * _rx[o + k], amp = 3 + 9 * _ry[o + k];
+                    double hz = 0.15 + 0.45 * _rx[o + k], amp = 4 + 10 * _ry[o + k];
                     px += amp * Math.Sin(2 * Math.PI * hz * t + 6.28 * _rx[o + k + 1]);
                     py += amp * Math.Cos(2 * Math.PI * hz * 0.8 * t + 6.28 * _ry[o + k + 1]);
                 }

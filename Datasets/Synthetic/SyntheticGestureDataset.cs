@@ -12,6 +12,12 @@ namespace EventSnn.Datasets.Synthetic;
 public static partial class SyntheticGestureDataset
 {
     /// <summary>
+    /// Version of the scene generator. It changes whenever the same options would render different recordings, so
+    /// that a folder made by an older generator is recognised and rendered again rather than reused.
+    /// </summary>
+    public const int GeneratorVersion = 3;
+
+    /// <summary>
     /// Frame settings recommended for training on this dataset: the method's equal-time-slices rule with
     /// <paramref name="t"/> bins over each whole gesture window, 128×128 summed into 32×32 cells (factor 4). Hands are
     /// 11–18 px wide, so every class stays distinguishable at 32×32.

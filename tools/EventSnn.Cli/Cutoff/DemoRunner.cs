@@ -36,9 +36,9 @@ internal static class DemoRunner
             // 1. data
             string dataDir = Path.Combine(outDir, "data");
             log.Stage("synthesize gesture recordings");
-            // Re-running the demo into the same folder reuses recordings made with the same options.
+            // Re-running the demo into the same folder reuses recordings made with the same options and generator version.
             string stamp = Path.Combine(dataDir, "synthetic-options.json");
-            string options = JsonSerializer.Serialize(s.Synthetic with { Parallelism = 0 });
+            string options = JsonSerializer.Serialize(new { generator = SyntheticGestureDataset.GeneratorVersion, options = s.Synthetic with { Parallelism = 0 } });
             if (File.Exists(stamp) && File.ReadAllText(stamp) == options && Directory.Exists(Path.Combine(dataDir, "DvsGesture")))
                 log.Done("reused the recordings already in " + dataDir);
             else
