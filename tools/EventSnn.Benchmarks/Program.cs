@@ -9,5 +9,9 @@ namespace EventSnn.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        EventSnn.Model.TorchThreads.UsePassiveWaitUnlessSet(); // before libtorch loads (see TorchThreads)
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }

@@ -6,7 +6,12 @@ namespace EventSnn.Cli;
 /// <summary>Entry point of the <c>eventsnn</c> command (DESIGN.md §6).</summary>
 public static class Program
 {
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        // Before anything loads libtorch: idle OpenMP threads must not spin on a busy machine (TorchThreads).
+        EventSnn.Model.TorchThreads.UsePassiveWaitUnlessSet();
+        return BuildRoot().Parse(args).Invoke();
+    }
 
     /// <summary>The whole command tree; tests parse against it directly.</summary>
     public static RootCommand BuildRoot()
