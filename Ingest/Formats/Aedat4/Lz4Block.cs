@@ -58,7 +58,7 @@ public static class Lz4Block
         byte* op = dst;
         while (true)
         {
-            op = FastSequences(ip, iend - FastInputMargin, op, oend - FastOutputMargin, lowest, out ip);
+            op = FastSequences(ip, iend, op, oend, lowest, out ip);
             if (ip >= iend) Fail(src, ip, Problem.Token, 0, 0);
             nuint token = *ip++;
             nuint ll = token >> 4;
@@ -79,43 +79,45 @@ public static class Lz4Block
         return (int)(op - dst);
     }
 
-    // FastSequences runs while at least this many block bytes remain: a token, 14 literals and an offset fit, and the
-    // 16-byte literal copy stays inside the block.
-    const int FastInputMargin = 32;
-
-    // ... and while this much output room remains: 14 literals plus two 16-byte match copies.
-    const int FastOutputMargin = 48;
-
     // The common sequence (literal run < 15, match of 4..18 bytes at least 16 back inside the history) with fixed
-    // 16-byte copies and no length-dependent branch. Stops, leaving ip at the token, at the first other sequence or
-    // when ip passes ifast / op passes ofast. Its own method so that ip and op stay in registers.
+    // 16-byte copies and no length-dependent branch. Such a sequence reads at most 17 input bytes from its token (token,
+    // 14 literals, offset; the literal copy reads 16 from ip + 1) and writes at most 46 output bytes, advancing op by at
+    // most 32; so n = min(input / 17, (output − 16) / 32) of them run without checking either end. Stops, leaving ip at
+    // the token, at the first other sequence. Its own method so that ip and op stay in registers.
     // The next token is taken from 8 bytes read at ip + 3 before this token's literal length is known (runs of 0..7
-    // literals, nearly all of them in event data): the load then does not wait for the length, which halves the
+    // literals, nearly all of them in event data): that load does not wait for the length, which shortens the
     // token-to-token dependency chain that bounds LZ4 decoding of short sequences.
-    static unsafe byte* FastSequences(byte* ip, byte* ifast, byte* op, byte* ofast, byte* lowest, out byte* ipOut)
+    static unsafe byte* FastSequences(byte* ip, byte* iend, byte* op, byte* oend, byte* lowest, out byte* ipOut)
     {
-        if (ip <= ifast)
+        // With at least 16 bytes of history, "16 ≤ offset ≤ history" is one unsigned comparison below.
+        if ((nuint)(op - lowest) >= 16)
         {
-            nuint token = *ip;
-            while (op <= ofast)
+            while (true)
             {
-                ulong ahead = Unsafe.ReadUnaligned<ulong>(ip + 3);
-                nuint ll = token >> 4;
-                nuint ml = token & 15;
-                if (ll == 15 || ml == 15) break;
-                nuint offset = Unsafe.ReadUnaligned<ushort>(ip + 1 + ll);
-                byte* mop = op + ll;
-                if (offset < 16 || offset > (nuint)(mop - lowest)) break;
-                Vector128.Store(Vector128.Load(ip + 1), op);
-                byte* match = mop - offset;
-                Vector128.Store(Vector128.Load(match), mop);
-                if (ml > 12) Vector128.Store(Vector128.Load(match + 16), mop + 16);
-                ip += ll + 3;
-                op = mop + ml + MinMatch;
-                if (ip > ifast) break;
-                token = ll < 8 ? (byte)(ahead >> (int)(ll * 8)) : *ip;
+                long n = Math.Min((iend - ip) / 17, (oend - op - 16) / 32);
+                if (n <= 0) break;
+                nuint token = *ip;
+                do
+                {
+                    ulong ahead = Unsafe.ReadUnaligned<ulong>(ip + 3);
+                    nuint ll = token >> 4;
+                    nuint ml = token & 15;
+                    if (ll == 15 || ml == 15) goto Done;
+                    nuint offset = Unsafe.ReadUnaligned<ushort>(ip + 1 + ll);
+                    byte* mop = op + ll;
+                    if (offset - 16 > (nuint)(mop - lowest) - 16) goto Done;
+                    Vector128.Store(Vector128.Load(ip + 1), op);
+                    byte* match = mop - offset;
+                    Vector128.Store(Vector128.Load(match), mop);
+                    if (ml > 12) Vector128.Store(Vector128.Load(match + 16), mop + 16);
+                    ip += ll + 3;
+                    op = mop + ml + MinMatch;
+                    token = ll < 8 ? (byte)(ahead >> (int)(ll * 8)) : *ip;
+                }
+                while (--n != 0);
             }
         }
+    Done:
         ipOut = ip;
         return op;
     }
