@@ -21,7 +21,8 @@ public static class Lz4Block
     /// Decodes the block <paramref name="block"/> into <paramref name="output"/> starting at <paramref name="outputStart"/>,
     /// producing at most <paramref name="maxLength"/> bytes, and returns the number of bytes decoded. Matches may reach
     /// back up to <paramref name="dictionaryLength"/> bytes before <paramref name="outputStart"/> (linked blocks: the
-    /// previous output is the dictionary). Nothing outside the decoded bytes is written. Damaged input is an <see cref="EventFormatException"/> naming
+    /// previous output is the dictionary). Only <paramref name="output"/>[outputStart, outputStart + maxLength) is written,
+    /// and bytes in it after the decoded ones may be overwritten (the fixed-size copies). Damaged input is an <see cref="EventFormatException"/> naming
     /// <paramref name="name"/> and the byte offset inside <paramref name="block"/>.
     /// </summary>
     public static int Decode(ReadOnlySpan<byte> block, Span<byte> output, int outputStart = 0, int dictionaryLength = 0,
