@@ -362,3 +362,56 @@ public class Lz4BlockTests
         }
     }
 }
+
+/// <summary>
+/// The struct-to-column step of AEDAT 4 event packets (vectorised four structs at a time, scalar for the rest):
+/// every field lands in its column, any nonzero polarity byte reads as ON, and a negative coordinate anywhere is the
+/// typed error at that struct's byte offset.
+/// </summary>
+public class Aedat4EventStructTests
+{
+    static byte[] Payload(int count, Action<int, byte[], int>? edit = null)
+    {
+        using var events = new EventBatch(count, 0, 0);
+        for (int i = 0; i < count; i++) events.Add(1_600_000_000_000_000 + 3L * i * i, (ushort)(i * 37 % 32768), (ushort)(i * 101 % 32768), (byte)(i % 2));
+        using var payload = new PooledBuffer();
+        Aedat4Packet.EncodeEventsPayload(events, 0, count, payload);
+        byte[] bytes = payload.Span.ToArray();
+        if (edit is not null) for (int i = 0; i < count; i++) edit(i, bytes, 32 + 16 * i);
+        return bytes;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    [InlineData(11)]
+    [InlineData(4096)]
+    public void FieldsLandInTheirColumnsAndAnyNonzeroPolarityIsOn(int count)
+    {
+        byte[] polarity = [0, 1, 2, 0x80, 0xFF, 0x10, 0, 0x01];
+        byte[] body = Payload(count, (i, b, at) => b[at + 12] = polarity[i % polarity.Length]);
+        using var into = new EventBatch(4, 0, 0);
+        into.Add(5, 6, 7, 1);   // appended after what is there
+        Assert.Equal(count, Aedat4Packet.DecodeEvents(body, Aedat4Compression.None, into));
+        Assert.Equal(count + 1, into.Count);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(1_600_000_000_000_000 + 3L * i * i, into.T[i + 1]);
+            Assert.Equal(i * 37 % 32768, into.X[i + 1]);
+            Assert.Equal(i * 101 % 32768, into.Y[i + 1]);
+            Assert.Equal(polarity[i % polarity.Length] != 0 ? 1 : 0, into.P[i + 1]);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 8)]    // x of a struct in the vectorised part
+    [InlineData(6, 10)]   // y of a struct in the vectorised part
+    [InlineData(9, 9)]    // high byte of x in the scalar tail (11 structs: 8 vectorised, 3 scalar)
+    public void NegativeCoordinatesAreTypedErrorsAtTheirStruct(int index, int byteInStruct)
+    {
+        byte[] body = Payload(11, (i, b, at) => { if (i == index) b[at + byteInStruct] |= 0x80; if (byteInStruct == 8 && i == index) b[at + 9] |= 0x80; if (byteInStruct == 10 && i == index) b[at + 11] |= 0x80; });
+        using var into = new EventBatch(16, 0, 0);
+        var ex = Assert.Throws<EventFormatException>(() => Aedat4Packet.DecodeEvents(body, Aedat4Compression.None, into, "p.aedat4"));
+        Assert.Equal(32 + 16 * index + 8, ex.Offset);
+    }
+}
