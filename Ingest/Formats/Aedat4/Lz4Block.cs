@@ -22,8 +22,8 @@ public static class Lz4Block
     /// producing at most <paramref name="maxLength"/> bytes, and returns the number of bytes decoded. Matches may reach
     /// back up to <paramref name="dictionaryLength"/> bytes before <paramref name="outputStart"/> (linked blocks: the
     /// previous output is the dictionary). Only <paramref name="output"/>[outputStart, outputStart + maxLength) is written,
-    /// and bytes in it after the decoded ones may be overwritten (the fixed-size copies). Damaged input is an <see cref="EventFormatException"/> naming
-    /// <paramref name="name"/> and the byte offset inside <paramref name="block"/>.
+    /// and bytes in it after the decoded ones may be overwritten (the fixed-size copies). Damaged input is an
+    /// <see cref="EventFormatException"/> naming <paramref name="name"/> and the byte offset inside <paramref name="block"/>.
     /// </summary>
     public static int Decode(ReadOnlySpan<byte> block, Span<byte> output, int outputStart = 0, int dictionaryLength = 0,
         int maxLength = int.MaxValue, string name = "<lz4 block>")
@@ -71,11 +71,12 @@ public static class Lz4Block
             op += ll;
             if (ip == iend) break;  // the last sequence has literals only
             if (iend - ip < 2) Fail(src, ip, Problem.Offset, 0, 0);
+            byte* offsetAt = ip;
             nuint offset = Unsafe.ReadUnaligned<ushort>(ip);
             ip += 2;
             nuint ml = token & 15;
             if (ml == 15) { ip = ReadLengthExtension(src, ip, iend, out nuint more); ml += more; }
-            op = CopyMatch(src, ip - 2, op, oend, lowest, offset, ml + MinMatch);
+            op = CopyMatch(src, offsetAt, op, oend, lowest, offset, ml + MinMatch);
         }
         return (int)(op - dst);
     }
