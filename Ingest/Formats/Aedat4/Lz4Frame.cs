@@ -4,10 +4,11 @@ using K4os.Compression.LZ4;
 namespace EventSnn.Ingest;
 
 /// <summary>
-/// The LZ4 frame format (magic 04 22 4D 18) over K4os' block codec: decodes independent and linked blocks (linked
-/// blocks see the previous 64 KiB of output as their dictionary, which is why output is decoded in place, contiguously)
-/// and encodes frames of independent 64 KiB blocks. The header checksum is verified; block and content checksums are
-/// skipped over, not verified (they are optional and DV does not write them).
+/// The LZ4 frame format (magic 04 22 4D 18): decodes independent and linked blocks with the project's own block decoder
+/// (<see cref="Lz4Block"/>; linked blocks see the previous 64 KiB of output as their dictionary, which is why output is
+/// decoded in place, contiguously) and encodes frames of independent 64 KiB blocks with K4os' block encoder. The header
+/// checksum is always verified; the optional block and content checksums (xxHash32; DV does not write them) are
+/// verified when present unless the caller turns verification off.
 /// </summary>
 public static class Lz4Frame
 {
@@ -17,22 +18,23 @@ public static class Lz4Frame
     /// <summary>
     /// Decodes every frame in <paramref name="source"/>, appending to <paramref name="output"/>; never writes more than
     /// <paramref name="maxOutput"/> bytes in total. Malformed input is an <see cref="EventFormatException"/> naming
-    /// <paramref name="name"/> and the offset inside <paramref name="source"/>.
+    /// <paramref name="name"/> and the offset inside <paramref name="source"/>. <paramref name="verifyChecksums"/> (default
+    /// true) checks the block and content xxHash32 checksums of frames that carry them; frames without them cost nothing.
     /// </summary>
-    public static void Decode(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput, string name = "<lz4 frame>")
+    public static void Decode(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput, string name = "<lz4 frame>", bool verifyChecksums = true)
     {
-        try { DecodeCore(source, output, maxOutput); }
+        try { DecodeCore(source, output, maxOutput, verifyChecksums); }
         catch (PayloadException ex) { throw ex.At(name, null, 0); }
     }
 
-    internal static void DecodeCore(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput)
+    internal static void DecodeCore(ReadOnlySpan<byte> source, PooledBuffer output, int maxOutput, bool verifyChecksums = true)
     {
         int pos = 0;
-        do pos = DecodeFrame(source, pos, output, maxOutput);
+        do pos = DecodeFrame(source, pos, output, maxOutput, verifyChecksums);
         while (pos < source.Length);
     }
 
-    static unsafe int DecodeFrame(ReadOnlySpan<byte> src, int pos, PooledBuffer output, int maxOutput)
+    static int DecodeFrame(ReadOnlySpan<byte> src, int pos, PooledBuffer output, int maxOutput, bool verifyChecksums)
     {
         if (src.Length - pos < 7) throw new PayloadException(pos, "an LZ4 frame header (at least 7 bytes)", $"{src.Length - pos} byte(s)");
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(src[pos..]);
@@ -78,25 +80,26 @@ public static class Lz4Frame
             else
             {
                 output.EnsureCapacity(output.Length + room);
-                int decoded;
-                fixed (byte* s0 = src)
-                fixed (byte* o = output.Array)
-                {
-                    byte* s = s0 + pos;
-                    byte* target = o + output.Length;
-                    int dict = independent ? 0 : Math.Min(Window, output.Length - frameStart);
-                    decoded = dict == 0
-                        ? LZ4Codec.Decode(s, size, target, room)
-                        : LZ4Codec.Decode(s, size, target, room, target - dict, dict);
-                }
-                if (decoded < 0) throw new PayloadException(pos, "a decodable LZ4 block", "corrupt block data");
-                output.Length += decoded;
+                int dict = independent ? 0 : Math.Min(Window, output.Length - frameStart);
+                output.Length += Lz4Block.DecodeAt(src, pos, size, output.Array, output.Length, dict, room);
+            }
+            if (blockChecksum && verifyChecksums)
+            {
+                uint stated = BinaryPrimitives.ReadUInt32LittleEndian(src[(pos + size)..]);
+                uint actual = XxHash32.Hash(src.Slice(pos, size));
+                if (stated != actual) throw new PayloadException(pos + size, $"the LZ4 block checksum 0x{actual:X8}", $"0x{stated:X8}");
             }
             pos += size + (blockChecksum ? 4 : 0);
         }
         if (contentChecksum)
         {
             if (src.Length - pos < 4) throw new PayloadException(pos, "the LZ4 content checksum", "end of payload");
+            if (verifyChecksums)
+            {
+                uint stated = BinaryPrimitives.ReadUInt32LittleEndian(src[pos..]);
+                uint actual = XxHash32.Hash(output.Span[frameStart..]);
+                if (stated != actual) throw new PayloadException(pos, $"the LZ4 content checksum 0x{actual:X8}", $"0x{stated:X8}");
+            }
             pos += 4;
         }
         if (contentSize && output.Length - frameStart != declared)
