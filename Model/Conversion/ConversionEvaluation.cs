@@ -59,8 +59,9 @@ public static class ConversionEvaluation
     }
 
     /// <summary>
-    /// Evaluates ANN and SNN on <paramref name="source"/> for T = <paramref name="timesteps"/> steps. Images are fed
-    /// unchanged at every step; an <see cref="ITimestepFrameSource"/> feeds its slices (cycling if T exceeds them).
+    /// Evaluates ANN and SNN on <paramref name="source"/> for T = <paramref name="timesteps"/> steps. In repeat mode the
+    /// ANN's frame (image or collapsed event sample) is fed unchanged at every step; in causal mode the source must be an
+    /// <see cref="ITimestepFrameSource"/> and feeds slice t at step t (cycling if T exceeds the slices).
     /// </summary>
     public static ConversionReport Run(ActivationNetwork ann, ConvertedNetwork snn, IStaticFrameSource source, int timesteps, int batchSize = 128)
     {
@@ -73,7 +74,10 @@ public static class ConversionEvaluation
         var error = new double[timesteps];
         long annCorrect = 0;
         int sampleSize = source.Channels * source.Height * source.Width;
-        var sliced = source as ITimestepFrameSource;
+        ITimestepFrameSource? sliced = null;
+        if (snn.InputMode == ConversionInputMode.Causal)
+            sliced = source as ITimestepFrameSource
+                ?? throw new ArgumentException($"causal input needs time slices; '{source.Name}' only has single frames");
         var indices = Enumerable.Range(0, source.Count).ToArray();
         using var noGrad = torch.no_grad();
         for (int start = 0; start < source.Count; start += batchSize)
