@@ -22,12 +22,12 @@ public class ConversionInputTests
         Assert.Equal(ConversionInputMode.Repeat, repeat.InputMode);
         Assert.Equal(1.0, repeat.InputScale);
         var slices = torch.rand(new long[] { 4, 2, 2, 8, 8 });
-        var collapsed = slices.sum(0);
+        var collapsed = slices.sum(dim: 0);
         using var _g = torch.no_grad();
         // Repeat: the collapsed frame at every step. Causal: the slices, which the network turns into 4 × their running mean;
         // at step 4 that is the collapsed frame, but earlier steps saw other inputs, so only the repeat run is fed it throughout.
-        var byRepeat = repeat.call(collapsed.unsqueeze(0).expand(4, -1, -1, -1, -1).contiguous());
-        var meanInputs = torch.stack(Enumerable.Range(1, 4).Select(t => slices.narrow(0, 0, t).sum(0).mul(4.0 / t)).ToArray());
+        var byRepeat = repeat.call(collapsed.unsqueeze(0).repeat(4, 1, 1, 1, 1));
+        var meanInputs = torch.stack(Enumerable.Range(1, 4).Select(t => slices.narrow(0, 0, t).sum(dim: 0).mul(4.0 / t)).ToArray());
         var byCausal = causal.call(slices);
         var byRepeatOfMeans = repeat.call(meanInputs);
         Assert.True(byCausal.allclose(byRepeatOfMeans, rtol: 1e-4, atol: 1e-5), "causal mode must equal repeat mode fed T × the running mean");
