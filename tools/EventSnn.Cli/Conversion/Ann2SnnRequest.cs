@@ -19,6 +19,7 @@ internal sealed record Ann2SnnRequest
     public required string Out { get; init; }
     public int Downsample { get; init; }
     public string InputMode { get; init; } = "repeat";
+    public double? ThresholdPercentile { get; init; }
     public string? Window { get; init; }
     public string? CacheDir { get; init; }
     public bool Augment { get; init; }

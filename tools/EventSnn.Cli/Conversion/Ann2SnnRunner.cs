@@ -42,7 +42,7 @@ internal static class Ann2SnnRunner
                 var options = new AnnTrainOptions
                 {
                     Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, WeightDecay = r.WeightDecay, Optimizer = r.Optimizer,
-                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Augment = r.Augment,
+                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Augment = r.Augment, ThresholdPercentile = r.ThresholdPercentile,
                 };
                 epochs = AnnTrainer.Train(ann, data.Train, null, options, new EpochLines(r.Epochs), cancel);
             }
@@ -58,7 +58,7 @@ internal static class Ann2SnnRunner
                 ["activation"] = r.Activation, ["levels"] = r.Levels.ToString(CultureInfo.InvariantCulture),
                 ["rcsAlpha"] = Inv(r.RcsAlpha), ["epochs"] = epochs.Count.ToString(CultureInfo.InvariantCulture),
                 ["annTestAccuracy"] = Inv(report.AnnAccuracy), ["snnTestAccuracyAtT"] = Inv(report.SnnAccuracy[^1]),
-                ["inputMode"] = data.Mode.Name(), ["inputScale"] = Inv(data.InputScale), ["selection"] = "last epoch",
+                ["inputMode"] = data.Mode.Name(), ["thresholdInit"] = r.ThresholdPercentile is { } p ? "p" + Inv(p) : "8", ["inputScale"] = Inv(data.InputScale), ["selection"] = "last epoch",
             };
             Checkpoint.Save(r.Out, snn, info, metadata);
             var summary = new Ann2SnnSummary(r.Out, data.DatasetName, r.Arch, r.Activation, r.Levels, r.RcsAlpha, data.T, data.Mode.Name(), report.Samples,
