@@ -62,4 +62,18 @@ public class ConversionInputTests
         var sample = set.GetSample(2);
         for (int t = 0; t < 4; t++) Assert.Equal(expected, sample.AsSpan(t * expected.Length, expected.Length).ToArray());
     }
+
+    [Fact]
+    public void ThresholdStartsAtThePercentileOfTheFirstBatchOnce()
+    {
+        using var scope = NewDisposeScope();
+        using var qcfs = new QcfsActivation(8) { InitialiseThresholdAtPercentile = 50 };
+        // ReLU of the batch: 0, 0, 1, 2, 3, 4 → the 50th percentile (3rd of 6) is 1; the max (100th) would be 4.
+        var z = torch.tensor(new float[] { -2, -1, 1, 2, 3, 4 }).reshape(2, 3);
+        using (torch.no_grad()) qcfs.forward(z);
+        Assert.Equal(1.0, qcfs.Threshold, 6);
+        Assert.Null(qcfs.InitialiseThresholdAtPercentile);
+        using (torch.no_grad()) qcfs.forward(z.mul(10.0));
+        Assert.Equal(1.0, qcfs.Threshold, 6);   // only the first pass sets it
+    }
 }
