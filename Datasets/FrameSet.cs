@@ -1,8 +1,10 @@
 namespace EventSnn.Datasets;
 
 /// <summary>
-/// A labelled set of binned samples, each <c>[T, 2, Height, Width]</c> float32 event counts (channel 0 OFF, 1 ON),
-/// held in memory or read on demand from a frame-cache file. This is what training and evaluation consume.
+/// A labelled set of binned samples, each <c>[T, Channels, Height, Width]</c> float32: event counts with channels
+/// 0 OFF, 1 ON (the usual case, <see cref="Channels"/> = 2), or any other per-timestep input such as a normalised
+/// image repeated at every timestep. Held in memory, read on demand from a frame-cache file, or produced on demand
+/// from another source (<see cref="Repeated"/>). This is what training and evaluation consume.
 /// <see cref="CopySample"/> is safe to call from several threads.
 /// </summary>
 public sealed class FrameSet : IDisposable
@@ -11,11 +13,11 @@ public sealed class FrameSet : IDisposable
     readonly IFrameStore? _store;
 
     /// <summary>
-    /// An in-memory set: <paramref name="data"/> holds <c>labels.Length</c> samples of <c>t·2·height·width</c> floats
-    /// each, back to back.
+    /// An in-memory set: <paramref name="data"/> holds <c>labels.Length</c> samples of <c>t·channels·height·width</c>
+    /// floats each, back to back (<paramref name="channels"/> = 2 for event frames).
     /// </summary>
     public FrameSet(float[] data, int[] labels, int t, int height, int width, IReadOnlyList<string> classNames,
-        IReadOnlyList<string>? sampleIds = null, FrameSettings? settings = null)
+        IReadOnlyList<string>? sampleIds = null, FrameSettings? settings = null, int channels = 2)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(labels);
@@ -23,24 +25,25 @@ public sealed class FrameSet : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        long size = (long)t * 2 * height * width;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        long size = (long)t * channels * height * width;
         if (data.Length != size * labels.Length)
-            throw new ArgumentException($"data holds {data.Length} floats, expected {labels.Length} samples x {t}x2x{height}x{width}", nameof(data));
+            throw new ArgumentException($"data holds {data.Length} floats, expected {labels.Length} samples x {t}x{channels}x{height}x{width}", nameof(data));
         CheckLabels(labels, classNames.Count);
         if (sampleIds is not null && sampleIds.Count != labels.Length)
             throw new ArgumentException($"{sampleIds.Count} sample ids for {labels.Length} samples", nameof(sampleIds));
         _data = data;
-        Labels = labels; T = t; Height = height; Width = width; ClassNames = classNames;
+        Labels = labels; T = t; Channels = channels; Height = height; Width = width; ClassNames = classNames;
         SampleIds = sampleIds ?? Enumerable.Range(0, labels.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Settings = settings;
     }
 
     internal FrameSet(IFrameStore store, int[] labels, int t, int height, int width, IReadOnlyList<string> classNames,
-        IReadOnlyList<string> sampleIds, FrameSettings? settings)
+        IReadOnlyList<string> sampleIds, FrameSettings? settings, int channels = 2)
     {
         CheckLabels(labels, classNames.Count);
         _store = store;
-        Labels = labels; T = t; Height = height; Width = width; ClassNames = classNames; SampleIds = sampleIds;
+        Labels = labels; T = t; Channels = channels; Height = height; Width = width; ClassNames = classNames; SampleIds = sampleIds;
         Settings = settings;
     }
 
@@ -50,8 +53,8 @@ public sealed class FrameSet : IDisposable
     /// <summary>Time bins per sample.</summary>
     public int T { get; }
 
-    /// <summary>Polarity channels per frame (always 2: OFF, ON).</summary>
-    public int Channels => 2;
+    /// <summary>Channels per frame: 2 for event frames (OFF, ON), 3 for colour images.</summary>
+    public int Channels { get; }
 
     /// <summary>Frame height in cells.</summary>
     public int Height { get; }
@@ -59,8 +62,8 @@ public sealed class FrameSet : IDisposable
     /// <summary>Frame width in cells.</summary>
     public int Width { get; }
 
-    /// <summary>Floats per sample: <c>T·2·Height·Width</c>.</summary>
-    public int SampleSize => T * 2 * Height * Width;
+    /// <summary>Floats per sample: <c>T·Channels·Height·Width</c>.</summary>
+    public int SampleSize => T * Channels * Height * Width;
 
     /// <summary>Class index (0-based) of each sample.</summary>
     public int[] Labels { get; }
@@ -77,12 +80,12 @@ public sealed class FrameSet : IDisposable
     /// <summary>True when every sample lives in memory.</summary>
     public bool InMemory => _data is not null;
 
-    /// <summary>Copies sample <paramref name="i"/> (<c>[T, 2, H, W]</c>) into <paramref name="destination"/> of exactly <see cref="SampleSize"/> floats.</summary>
+    /// <summary>Copies sample <paramref name="i"/> (<c>[T, C, H, W]</c>) into <paramref name="destination"/> of exactly <see cref="SampleSize"/> floats.</summary>
     public void CopySample(int i, Span<float> destination)
     {
         if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i), $"sample {i} of {Count}");
         if (destination.Length != SampleSize)
-            throw new ArgumentException($"destination holds {destination.Length} floats, a sample is {SampleSize} ({T}x2x{Height}x{Width})", nameof(destination));
+            throw new ArgumentException($"destination holds {destination.Length} floats, a sample is {SampleSize} ({T}x{Channels}x{Height}x{Width})", nameof(destination));
         if (_data is not null) _data.AsSpan(checked(i * SampleSize), SampleSize).CopyTo(destination);
         else _store!.Read(i, destination);
     }
@@ -107,7 +110,23 @@ public sealed class FrameSet : IDisposable
             labels[k] = Labels[indices[k]];
             ids[k] = SampleIds[indices[k]];
         }
-        return new FrameSet(data, labels, T, Height, Width, ClassNames, ids, Settings);
+        return new FrameSet(data, labels, T, Height, Width, ClassNames, ids, Settings, Channels);
+    }
+
+    /// <summary>
+    /// A set whose every sample is one frame of <paramref name="source"/> repeated at each of <paramref name="t"/>
+    /// timesteps, produced on demand (nothing is copied up front): the "direct input" of a converted network, where an
+    /// image or a collapsed event frame is fed unchanged at every step. <paramref name="owned"/> (e.g. the event frames
+    /// the source collapses) is disposed with the set.
+    /// </summary>
+    public static FrameSet Repeated(IStaticFrameSource source, int t, IDisposable? owned = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
+        var labels = new int[source.Count];
+        for (int i = 0; i < labels.Length; i++) labels[i] = source.Label(i);
+        var ids = Enumerable.Range(0, labels.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return new FrameSet(new RepeatedFrameStore(source, t, owned), labels, t, source.Height, source.Width, source.ClassNames, ids, null, source.Channels);
     }
 
     /// <summary>Closes the cache file behind an on-demand set.</summary>
@@ -125,4 +144,19 @@ public sealed class FrameSet : IDisposable
 internal interface IFrameStore : IDisposable
 {
     void Read(int index, Span<float> destination);
+}
+
+/// <summary>Writes one frame of a static source into every timestep slot of a sample.</summary>
+internal sealed class RepeatedFrameStore(IStaticFrameSource source, int t, IDisposable? owned) : IFrameStore
+{
+    private readonly int _plane = source.Channels * source.Height * source.Width;
+
+    public void Read(int index, Span<float> destination)
+    {
+        var first = destination[.._plane];
+        source.CopySample(index, first);
+        for (int step = 1; step < t; step++) first.CopyTo(destination.Slice(step * _plane, _plane));
+    }
+
+    public void Dispose() => owned?.Dispose();
 }

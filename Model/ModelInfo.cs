@@ -42,6 +42,9 @@ public sealed record ModelInfo
     /// <summary>"snn" (directly trained) or "converted" (ANN-to-SNN).</summary>
     public string Kind { get; init; } = "snn";
 
+    /// <summary>Converted networks: how the input is built from a sample (source, mode, normalisation); null otherwise.</summary>
+    public ConversionInput? Input { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a field is outside its domain.</summary>
     public void Validate()
     {
@@ -53,6 +56,8 @@ public sealed record ModelInfo
         if (InputChannels < 1 || Height < 1 || Width < 1) throw new ArgumentException($"bad input size {InputChannels}x{Height}x{Width}");
         if (Kind is not ("snn" or "converted")) throw new ArgumentException($"kind must be 'snn' or 'converted', got '{Kind}'");
         Neuron.Validate();
+        if (Input is not null && Kind != "converted") throw new ArgumentException("only converted checkpoints record a conversion input");
+        Input?.Validate(InputChannels);
     }
 }
 

@@ -39,10 +39,34 @@ public abstract class AnnActivation : nn.Module<Tensor, Tensor>
     /// <summary>Short name of the constraint ("qcfs", "clip", "relu-max").</summary>
     public abstract string Kind { get; }
 
+    /// <summary>
+    /// When set (a percentile in (0, 100]), the next forward pass first sets λ to that percentile of ReLU(z) over the
+    /// batch (at least a small positive floor) and clears the setting: a data-driven start for λ, so the L levels cover
+    /// the layer's actual activations instead of λ = 8 on batch-normalised inputs of scale ~1.
+    /// </summary>
+    public double? InitialiseThresholdAtPercentile { get; set; }
+
     public sealed override Tensor forward(Tensor z)
     {
+        if (InitialiseThresholdAtPercentile is { } percentile)
+        {
+            InitialiseThresholdAtPercentile = null;
+            SetThresholdFromPercentile(z, percentile);
+        }
         Recorder?.Add(AnnRcs.LayerRatio(z));
         return Constrain(z);
+    }
+
+    private void SetThresholdFromPercentile(Tensor z, double percentile)
+    {
+        if (!(percentile > 0 && percentile <= 100)) throw new ArgumentOutOfRangeException(nameof(percentile), "percentile must be in (0, 100]");
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var a = nn.functional.relu(z.detach()).flatten();
+        long k = Math.Clamp((long)Math.Ceiling(percentile / 100.0 * a.shape[0]), 1, a.shape[0]);
+        var (values, _) = a.kthvalue(k, 0, false);
+        double value = values.item<float>();
+        vthr.fill_(Math.Max(value, 1e-3));
     }
 
     /// <summary>The constrained activation h(z).</summary>

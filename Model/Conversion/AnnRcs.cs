@@ -23,7 +23,9 @@ public static class AnnRcs
         using var scope = torch.NewDisposeScope();
         var a = nn.functional.relu(preActivation).reshape(preActivation.shape[0], -1);
         var layerMax = a.max();
-        var rms = a.square().mean(new long[] { 1 }).add(StableScalars.RcsEpsilon, StableScalars.One).sqrt();
+        // a·a rather than square(): TorchSharp's square is pow with a temporary Scalar exponent, which a finalizer can
+        // free mid-call (a training run crashed in pow_Tensor_Scalar; see StableScalars).
+        var rms = a.mul(a).mean(new long[] { 1 }).add(StableScalars.RcsEpsilon, StableScalars.One).sqrt();
         return layerMax.div(rms).MoveToOuterDisposeScope();
     }
 

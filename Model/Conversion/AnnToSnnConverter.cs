@@ -11,8 +11,11 @@ namespace EventSnn.Model.Conversion;
 /// </summary>
 public static class AnnToSnnConverter
 {
-    /// <summary>Builds the converted SNN on the ANN's device, in eval mode; the ANN is left unchanged.</summary>
-    public static ConvertedNetwork Convert(ActivationNetwork ann, double inputScale = 1.0)
+    /// <summary>
+    /// Builds the converted SNN on the ANN's device, in eval mode; the ANN is left unchanged. <paramref name="mode"/> and
+    /// <paramref name="inputScale"/> say what the body receives each step (<see cref="ConvertedNetwork"/>).
+    /// </summary>
+    public static ConvertedNetwork Convert(ActivationNetwork ann, ConversionInputMode mode = ConversionInputMode.Repeat, double inputScale = 1.0)
     {
         var thresholds = new double[ann.Activations.Count];
         for (int i = 0; i < thresholds.Length; i++)
@@ -23,7 +26,7 @@ public static class AnnToSnnConverter
             if (!(thresholds[i] > 0))
                 throw new InvalidOperationException($"activation {i} of '{ann.Arch}' has threshold λ = {thresholds[i]}; IF conversion needs λ > 0");
         }
-        var snn = new ConvertedNetwork(ann.WithActivations, thresholds, inputScale);
+        var snn = new ConvertedNetwork(ann.WithActivations, thresholds, mode, inputScale);
         var device = AnnTrainer.DeviceOf(ann);
         if (device.type != DeviceType.CPU) snn.to(device);
         CopyWeights(ann, snn);
@@ -65,10 +68,14 @@ public static class AnnToSnnConverter
 
     /// <summary>
     /// Metadata for <see cref="Checkpoint.Save"/>: kind "converted", IF neurons with the per-layer λ (the checkpoint
-    /// stores them), the input geometry and classes of the network, and <paramref name="timesteps"/> as T.
+    /// stores them), the input geometry and classes of the network, <paramref name="timesteps"/> as T, and how the input
+    /// is built (<paramref name="input"/>: source and normalisation; mode and scale are taken from the network).
     /// </summary>
-    public static ModelInfo Describe(ConvertedNetwork snn, int timesteps, string dataset, IReadOnlyList<string> classNames, FrameInfo? frames = null)
+    public static ModelInfo Describe(ConvertedNetwork snn, int timesteps, string dataset, IReadOnlyList<string> classNames, FrameInfo? frames = null,
+        ConversionInput? input = null)
     {
+        input ??= new ConversionInput { Source = frames is null ? ConversionInput.Images : ConversionInput.Events };
+        input = input with { Mode = snn.InputMode.Name(), Scale = snn.InputScale };
         var thresholds = snn.Neurons.Select(n => n.Threshold).ToArray();
         return new ModelInfo
         {
@@ -83,6 +90,7 @@ public static class AnnToSnnConverter
             Dataset = dataset,
             Frames = frames,
             Kind = "converted",
+            Input = input,
         };
     }
 }

@@ -29,6 +29,12 @@ public sealed record AnnTrainOptions
 
     /// <summary>Apply the training source's augmentation.</summary>
     public bool Augment { get; init; } = true;
+
+    /// <summary>
+    /// Null: every λ keeps its initial value (8 in the method). A percentile p: before the first epoch λ of each layer is
+    /// set, in forward order, to the p-th percentile of its ReLU pre-activations on the first training batch.
+    /// </summary>
+    public double? ThresholdPercentile { get; init; }
 }
 
 /// <summary>What one training epoch achieved.</summary>
@@ -69,6 +75,19 @@ public static class AnnTrainer
         var history = new List<AnnEpochReport>();
         int sampleSize = train.Channels * train.Height * train.Width;
         var order = Enumerable.Range(0, train.Count).ToArray();
+        if (options.ThresholdPercentile is { } percentile && options.Epochs > 0)
+        {
+            // One batch-statistics forward pass; each activation sets its λ before constraining, so later layers see
+            // inputs shaped by the earlier layers' new λ.
+            network.train();
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            var first = new Random(options.Seed).GetItems(order, Math.Min(train.Count, Math.Max(options.BatchSize, 2)));
+            var (x0, _) = Batch(train, first, sampleSize, null, device);
+            foreach (var a in activations) a.InitialiseThresholdAtPercentile = percentile;
+            network.forward(x0);
+            foreach (var a in activations) a.InitialiseThresholdAtPercentile = null;
+        }
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();

@@ -19,6 +19,9 @@ public sealed record ConversionReport(int Samples, double AnnAccuracy, double[] 
 /// <summary>Runs a converted network next to its ANN and measures accuracy and output error per timestep.</summary>
 public static class ConversionEvaluation
 {
+    // Owned, never collected: see StableScalars.
+    private static readonly Scalar TinyNorm = 1e-12.ToScalar();
+
     /// <summary>
     /// Feeds <paramref name="x"/> [N, C, H, W] at every one of <paramref name="timesteps"/> steps (single-step mode,
     /// state reset first and after) and returns the running mean outputs Y(t)/t as [T, N, K].
@@ -41,11 +44,12 @@ public static class ConversionEvaluation
             {
                 using var scope = torch.NewDisposeScope();
                 var o = snn.Step(inputAt(t));
-                var next = sum is null ? o.clone() : sum + o;
+                var next = sum is null ? o.clone() : sum.add(o, StableScalars.One);
                 next.DetachFromDisposeScope();
                 sum?.Dispose();
                 sum = next;
-                means[t] = (sum / (t + 1)).DetachFromDisposeScope();
+                using var steps = ((double)(t + 1)).ToScalar();
+                means[t] = sum.div(steps).DetachFromDisposeScope();
             }
             sum?.Dispose();
             var y = torch.stack(means);
@@ -59,8 +63,9 @@ public static class ConversionEvaluation
     }
 
     /// <summary>
-    /// Evaluates ANN and SNN on <paramref name="source"/> for T = <paramref name="timesteps"/> steps. Images are fed
-    /// unchanged at every step; an <see cref="ITimestepFrameSource"/> feeds its slices (cycling if T exceeds them).
+    /// Evaluates ANN and SNN on <paramref name="source"/> for T = <paramref name="timesteps"/> steps. In repeat mode the
+    /// ANN's frame (image or collapsed event sample) is fed unchanged at every step; in causal mode the source must be an
+    /// <see cref="ITimestepFrameSource"/> and feeds slice t at step t (cycling if T exceeds the slices).
     /// </summary>
     public static ConversionReport Run(ActivationNetwork ann, ConvertedNetwork snn, IStaticFrameSource source, int timesteps, int batchSize = 128)
     {
@@ -73,7 +78,10 @@ public static class ConversionEvaluation
         var error = new double[timesteps];
         long annCorrect = 0;
         int sampleSize = source.Channels * source.Height * source.Width;
-        var sliced = source as ITimestepFrameSource;
+        ITimestepFrameSource? sliced = null;
+        if (snn.InputMode == ConversionInputMode.Causal)
+            sliced = source as ITimestepFrameSource
+                ?? throw new ArgumentException($"causal input needs time slices; '{source.Name}' only has single frames");
         var indices = Enumerable.Range(0, source.Count).ToArray();
         using var noGrad = torch.no_grad();
         for (int start = 0; start < source.Count; start += batchSize)
@@ -84,7 +92,7 @@ public static class ConversionEvaluation
             var reference = ann.forward(x);
             var annPrediction = reference.argmax(1);
             annCorrect += annPrediction.eq(y).sum().item<long>();
-            var referenceNorm = reference.norm(1).clamp_min(1e-12);
+            var referenceNorm = reference.norm(1).clamp_min(TinyNorm);
             Tensor Input(int t)
             {
                 if (sliced is null) return x;
@@ -100,7 +108,7 @@ public static class ConversionEvaluation
                 var prediction = m.argmax(1);
                 correct[t] += prediction.eq(y).sum().item<long>();
                 agree[t] += prediction.eq(annPrediction).sum().item<long>();
-                error[t] += ((m - reference).norm(1) / referenceNorm).sum().item<float>();
+                error[t] += m.add(reference, StableScalars.MinusOne).norm(1).div(referenceNorm).sum().item<float>();
             }
         }
         int count = source.Count;

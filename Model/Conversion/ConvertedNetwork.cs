@@ -6,11 +6,12 @@ namespace EventSnn.Model.Conversion;
 /// <summary>
 /// The SNN obtained from a constrained ANN (METHOD.md §5.2): the same frame architecture with every activation
 /// replaced by an <see cref="IfNeuron"/> (threshold λ of that activation, reset by subtraction, no leak, membrane
-/// starting at λ/2, output λ·s). BatchNorm runs with its trained statistics (eval mode). At step t the body receives
-/// <see cref="InputScale"/> × the running mean of the inputs of steps 1..t: for an image fed at every step this is the
-/// image itself; for the T time slices of an event sample (scale T) it is the causal estimate of their sum, the frame
-/// the ANN was trained on, and equals it exactly at t = T. The per-step outputs O(t) are summed by the caller into
-/// Y(t), and Y(t)/t approximates the ANN's logits.
+/// starting at λ/2, output λ·s). BatchNorm runs with its trained statistics (eval mode). What the body receives at
+/// step t depends on <see cref="InputMode"/>: in <see cref="ConversionInputMode.Repeat"/> mode the step's input
+/// itself, which callers make the ANN's frame (an image, or an event sample's T slices summed) at every step; in
+/// <see cref="ConversionInputMode.Causal"/> mode <see cref="InputScale"/> (T) × the running mean of the inputs of
+/// steps 1..t, so event slices fed one per step give a causal estimate of that frame, exact at t = T. The per-step
+/// outputs O(t) are summed by the caller into Y(t), and Y(t)/t approximates the ANN's logits.
 /// Parameters live under <c>body.</c> with the ANN's names (<c>body.layer1.0.weight</c>, ...).
 /// </summary>
 public sealed class ConvertedNetwork : SpikingNetwork
@@ -24,23 +25,29 @@ public sealed class ConvertedNetwork : SpikingNetwork
     /// <summary>
     /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
     /// </summary>
-    public ConvertedNetwork(string arch, FrameNetworkShape shape, IReadOnlyList<double> thresholds, double inputScale = 1.0)
-        : this(factory => FrameArchitectures.Create(arch, shape, factory), thresholds, inputScale) { }
+    public ConvertedNetwork(string arch, FrameNetworkShape shape, IReadOnlyList<double> thresholds,
+        ConversionInputMode mode = ConversionInputMode.Repeat, double inputScale = 1.0)
+        : this(factory => FrameArchitectures.Create(arch, shape, factory), thresholds, mode, inputScale) { }
 
     /// <summary>
     /// Builds the network with <paramref name="build"/> (e.g. <see cref="ActivationNetwork.WithActivations"/> of the ANN),
     /// one threshold per activation slot in forward order.
     /// </summary>
-    public ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, IReadOnlyList<double> thresholds, double inputScale = 1.0)
+    public ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, IReadOnlyList<double> thresholds,
+        ConversionInputMode mode = ConversionInputMode.Repeat, double inputScale = 1.0)
         : this(build, index => index < thresholds.Count
             ? thresholds[index]
             : throw new ArgumentException($"the architecture has more activation layers than the {thresholds.Count} thresholds given"),
-            thresholds.Count, inputScale) { }
+            thresholds.Count, mode, inputScale) { }
 
-    private ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, Func<int, double> thresholdOf, int? expectedLayers, double inputScale)
+    private ConvertedNetwork(Func<ActivationFactory, ActivationNetwork> build, Func<int, double> thresholdOf, int? expectedLayers,
+        ConversionInputMode mode, double inputScale)
         : base("ConvertedNetwork")
     {
         if (!(inputScale > 0)) throw new ArgumentOutOfRangeException(nameof(inputScale), "input scale must be positive");
+        if (mode == ConversionInputMode.Repeat && inputScale != 1.0)
+            throw new ArgumentOutOfRangeException(nameof(inputScale), $"repeat input is fed unscaled; scale {inputScale} needs causal mode");
+        InputMode = mode;
         _body = build(index =>
         {
             var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
@@ -60,9 +67,12 @@ public sealed class ConvertedNetwork : SpikingNetwork
     /// <summary>Input and output geometry.</summary>
     public FrameNetworkShape Shape => _body.Shape;
 
+    /// <summary>What the body receives at each step (see the class summary).</summary>
+    public ConversionInputMode InputMode { get; }
+
     /// <summary>
-    /// Factor applied to the running mean of the inputs: 1 when the same frame is fed at every step (images); T when an
-    /// event sample's T time slices are fed one per step to a network trained on their sum.
+    /// Factor applied to the running mean of the inputs in causal mode: T when an event sample's T time slices are fed
+    /// one per step to a network trained on their sum. Always 1 in repeat mode.
     /// </summary>
     public double InputScale
     {
@@ -90,6 +100,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
     /// <inheritdoc/>
     protected override Tensor ForwardSingleStep(Tensor x)
     {
+        if (InputMode == ConversionInputMode.Repeat) return _body.forward(x);
         using var scope = torch.NewDisposeScope();
         if (_inputSum is not null && !_inputSum.shape.SequenceEqual(x.shape))
             throw new InvalidOperationException($"input shape changed within a sample ([{string.Join(", ", _inputSum.shape)}] then [{string.Join(", ", x.shape)}]); call ResetState between samples");
@@ -124,17 +135,21 @@ public sealed class ConvertedNetwork : SpikingNetwork
         base.Dispose(disposing);
     }
 
-    /// <summary>Rebuilds a converted network from checkpoint metadata (thresholds from <see cref="NeuronSettings.LayerThresholds"/>).</summary>
+    /// <summary>
+    /// Rebuilds a converted network from checkpoint metadata (thresholds from <see cref="NeuronSettings.LayerThresholds"/>,
+    /// input mode from <see cref="ModelInfo.Input"/>; checkpoints written before the mode was recorded ran causally).
+    /// </summary>
     public static ConvertedNetwork FromInfo(string arch, ModelInfo info)
     {
         if (info.Neuron.Kind != "if" || info.Neuron.Reset != "soft" || info.Neuron.Tau != 1.0 || info.Neuron.InitialMembrane != 0.5)
             throw new ArgumentException($"'{arch}' checkpoints hold converted networks: expected IF neurons (soft reset, τ = 1, initial membrane 0.5), got kind '{info.Neuron.Kind}', reset '{info.Neuron.Reset}', τ = {info.Neuron.Tau}, initial membrane {info.Neuron.InitialMembrane}");
         var shape = new FrameNetworkShape(info.InputChannels, info.Height, info.Width, info.Classes);
         ActivationNetwork Build(ActivationFactory factory) => FrameArchitectures.Create(arch, shape, factory);
-        // The input scale is a buffer and comes back with the weights.
+        var mode = info.Input is { } input ? ConversionInputModes.Parse(input.Mode) : ConversionInputMode.Causal;
+        double scale = info.Input?.Scale ?? 1.0;   // the buffer of the weights overwrites it on load
         return info.Neuron.LayerThresholds is { } layers
-            ? new ConvertedNetwork(Build, layers)
-            : new ConvertedNetwork(Build, _ => info.Neuron.Threshold, null, 1.0);
+            ? new ConvertedNetwork(Build, layers, mode, scale)
+            : new ConvertedNetwork(Build, _ => info.Neuron.Threshold, null, mode, scale);
     }
 
     /// <summary>Holds an IF neuron in an activation slot and runs it one timestep at a time.</summary>

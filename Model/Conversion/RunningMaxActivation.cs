@@ -18,7 +18,12 @@ public sealed class RunningMaxActivation : AnnActivation
     {
         if (momentum < 0 || momentum > 1) throw new ArgumentOutOfRangeException(nameof(momentum));
         Momentum = momentum;
+        _keep = momentum.ToScalar();
+        _blend = (1 - momentum).ToScalar();
     }
+
+    // Owned scalars: implicit temporaries can be freed by their finalizer mid-call (see StableScalars).
+    private readonly Scalar _keep, _blend;
 
     public override string Kind => "relu-max";
 
@@ -28,8 +33,7 @@ public sealed class RunningMaxActivation : AnnActivation
         {
             using var noGrad = torch.no_grad();
             using var max = z.detach().max();
-            using var step = max * (1 - Momentum);
-            vthr.mul_(Momentum).add_(step);
+            vthr.mul_(_keep).add_(max, _blend);
         }
         return nn.functional.relu(z);
     }

@@ -102,8 +102,8 @@ public class ConversionFaithfulnessTests
         var shape = new FrameNetworkShape(3, 16, 16, 4);
         using var ann = FrameArchitectures.Create("tiny-vgg", shape, i => new QcfsActivation(8, initialThreshold: 0.7 + i));
         ann.eval();
-        using var snn = AnnToSnnConverter.Convert(ann, inputScale: 2.0);
-        var info = AnnToSnnConverter.Describe(snn, 8, "cifar10", new[] { "a", "b", "c", "d" });
+        using var snn = AnnToSnnConverter.Convert(ann, ConversionInputMode.Causal, inputScale: 2.0);
+        var info = AnnToSnnConverter.Describe(snn, 8, "dvsgesture", new[] { "a", "b", "c", "d" }, new FrameInfo());
         string dir = Fixtures.TempDir();
         try
         {
@@ -115,6 +115,8 @@ public class ConversionFaithfulnessTests
             var converted = Assert.IsType<ConvertedNetwork>(loaded);
             Assert.Equal(new[] { 0.7, 1.7 }, converted.SpikingLayers.Select(l => Math.Round(l.Threshold, 5)));
             Assert.Equal(2.0, converted.InputScale);
+            Assert.Equal(ConversionInputMode.Causal, converted.InputMode);
+            Assert.Equal(new ConversionInput { Source = ConversionInput.Events, Mode = ConversionInput.Causal, Scale = 2.0 }, loadedInfo.Input! with { });
             var x = torch.rand(new long[] { 3, 5, 3, 16, 16 });
             using var _g = torch.no_grad();
             var a = snn.call(x);

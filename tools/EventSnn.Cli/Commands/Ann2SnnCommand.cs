@@ -27,6 +27,9 @@ internal static class Ann2SnnCommand
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1200 };
         var output = new Option<string>("--out") { Description = "Converted checkpoint to write (.ckpt); a <out>.conversion.json report is written beside it", Required = true };
         var downsample = new Option<int>("--downsample") { Description = "Event data: spatial downsampling factor (4 turns 128x128 into 32x32)", DefaultValueFactory = _ => 4 };
+        var inputMode = new Option<string>("--input-mode") { Description = "Event data: what the SNN gets each step: repeat (the whole window collapsed into one count frame, fed every step; the method's way) or causal (slice t at step t, the body sees T x the running mean; what streaming can feed)", DefaultValueFactory = _ => "repeat" };
+        inputMode.AcceptOnlyFromAmong("repeat", "causal");
+        var thresholdPercentile = new Option<double?>("--threshold-percentile") { Description = "Start each λ at this percentile of its layer's ReLU pre-activations on the first training batch (e.g. 99.9) instead of 8 (the method's)" };
         var window = new Option<string?>("--window-us") { Description = "Event data: sample window START:END in µs (default 0:1300000 for dvsgesture, whole sample otherwise)" };
         var cache = new Option<string?>("--cache") { Description = "Event data: frame-cache folder (default: ~/.cache/eventsnn/frames)" };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (crop+flip for images, random translation for events)" };
@@ -39,7 +42,7 @@ internal static class Ann2SnnCommand
 
         var cmd = new Command("ann2snn", "Train a QCFS ANN (optionally with RCS) and convert it to an IF-neuron SNN.");
         foreach (Option o in new Option[] { dataset, root, arch, activation, levels, alpha, t, epochs, batch, lr, wd, optimizer, seed, output,
-                     downsample, window, cache, noAugment, maxTrain, maxTest, importPt, exportPt, threads, json })
+                     downsample, inputMode, thresholdPercentile, window, cache, noAugment, maxTrain, maxTest, importPt, exportPt, threads, json })
             cmd.Options.Add(o);
         cmd.SetAction((parse, cancel) =>
         {
@@ -48,7 +51,7 @@ internal static class Ann2SnnCommand
                 Dataset = parse.GetValue(dataset)!, Root = parse.GetValue(root)!, Arch = parse.GetValue(arch)!, Activation = parse.GetValue(activation)!,
                 Levels = parse.GetValue(levels), RcsAlpha = parse.GetValue(alpha), T = parse.GetValue(t), Epochs = parse.GetValue(epochs),
                 Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Optimizer = parse.GetValue(optimizer)!,
-                Seed = parse.GetValue(seed), Out = parse.GetValue(output)!, Downsample = parse.GetValue(downsample), Window = parse.GetValue(window),
+                Seed = parse.GetValue(seed), Out = parse.GetValue(output)!, Downsample = parse.GetValue(downsample), InputMode = parse.GetValue(inputMode)!, ThresholdPercentile = parse.GetValue(thresholdPercentile), Window = parse.GetValue(window),
                 CacheDir = parse.GetValue(cache), Augment = !parse.GetValue(noAugment), MaxTrain = parse.GetValue(maxTrain), MaxTest = parse.GetValue(maxTest),
                 ImportPt = parse.GetValue(importPt), ExportPt = parse.GetValue(exportPt), Threads = parse.GetValue(threads), Json = parse.GetValue(json),
             };

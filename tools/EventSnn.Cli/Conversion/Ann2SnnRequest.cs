@@ -18,6 +18,8 @@ internal sealed record Ann2SnnRequest
     public int Seed { get; init; }
     public required string Out { get; init; }
     public int Downsample { get; init; }
+    public string InputMode { get; init; } = "repeat";
+    public double? ThresholdPercentile { get; init; }
     public string? Window { get; init; }
     public string? CacheDir { get; init; }
     public bool Augment { get; init; }

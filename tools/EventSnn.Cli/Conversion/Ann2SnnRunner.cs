@@ -42,26 +42,26 @@ internal static class Ann2SnnRunner
                 var options = new AnnTrainOptions
                 {
                     Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, WeightDecay = r.WeightDecay, Optimizer = r.Optimizer,
-                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Augment = r.Augment,
+                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Augment = r.Augment, ThresholdPercentile = r.ThresholdPercentile,
                 };
                 epochs = AnnTrainer.Train(ann, data.Train, null, options, new EpochLines(r.Epochs), cancel);
             }
             ann.eval();
             if (r.ExportPt is string export) PyTorchStateDict.Export(ann, export);
 
-            using var snn = AnnToSnnConverter.Convert(ann, data.InputScale);
+            using var snn = AnnToSnnConverter.Convert(ann, data.Mode, data.InputScale);
             var report = ConversionEvaluation.Run(ann, snn, data.Test, data.T, Math.Min(r.Batch, 256));
-            var info = AnnToSnnConverter.Describe(snn, data.T, data.DatasetName, data.Train.ClassNames, data.Frames);
+            var info = AnnToSnnConverter.Describe(snn, data.T, data.DatasetName, data.Train.ClassNames, data.Frames, data.Input);
             var metadata = new Dictionary<string, string>
             {
                 ["source"] = r.ImportPt is null ? "trained" : "imported:" + Path.GetFileName(r.ImportPt),
                 ["activation"] = r.Activation, ["levels"] = r.Levels.ToString(CultureInfo.InvariantCulture),
                 ["rcsAlpha"] = Inv(r.RcsAlpha), ["epochs"] = epochs.Count.ToString(CultureInfo.InvariantCulture),
                 ["annTestAccuracy"] = Inv(report.AnnAccuracy), ["snnTestAccuracyAtT"] = Inv(report.SnnAccuracy[^1]),
-                ["inputScale"] = Inv(data.InputScale), ["selection"] = "last epoch",
+                ["inputMode"] = data.Mode.Name(), ["thresholdInit"] = r.ThresholdPercentile is { } p ? "p" + Inv(p) : "8", ["inputScale"] = Inv(data.InputScale), ["selection"] = "last epoch",
             };
             Checkpoint.Save(r.Out, snn, info, metadata);
-            var summary = new Ann2SnnSummary(r.Out, data.DatasetName, r.Arch, r.Activation, r.Levels, r.RcsAlpha, data.T, report.Samples,
+            var summary = new Ann2SnnSummary(r.Out, data.DatasetName, r.Arch, r.Activation, r.Levels, r.RcsAlpha, data.T, data.Mode.Name(), report.Samples,
                 epochs, report.AnnAccuracy, report.SnnAccuracy, report.RelativeError, report.Agreement,
                 snn.Neurons.Select(n => n.Threshold).ToArray());
             File.WriteAllText(r.Out + ".conversion.json", JsonSerializer.Serialize(summary, Json));
@@ -95,7 +95,7 @@ internal static class Ann2SnnRunner
             Console.WriteLine(JsonSerializer.Serialize(s, Json));
             return;
         }
-        Console.WriteLine($"converted checkpoint: {s.Checkpoint} ({s.Arch}, {s.Activation}, RCS α={Inv(s.RcsAlpha)}, T={s.T}, {s.TestSamples} test samples)");
+        Console.WriteLine($"converted checkpoint: {s.Checkpoint} ({s.Arch}, {s.Activation}, RCS α={Inv(s.RcsAlpha)}, T={s.T}, input {s.InputMode}, {s.TestSamples} test samples)");
         Console.WriteLine($"ANN accuracy: {Pct(s.AnnAccuracy)}");
         Console.WriteLine($"SNN accuracy per timestep: {string.Join(" ", s.SnnAccuracy.Select(a => (100 * a).ToString("0.0", CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"conversion error ‖Y(t)/t − ANN‖/‖ANN‖: {string.Join(" ", s.ConversionError.Select(e => e.ToString("0.000", CultureInfo.InvariantCulture)))}");
@@ -122,6 +122,7 @@ internal static class Ann2SnnRunner
 /// <param name="Levels">QCFS levels L.</param>
 /// <param name="RcsAlpha">RCS weight α.</param>
 /// <param name="T">Timesteps evaluated.</param>
+/// <param name="InputMode">What the SNN got each step: "repeat" (the ANN's frame) or "causal" (event slices, running mean × T).</param>
 /// <param name="TestSamples">Test samples evaluated.</param>
 /// <param name="Epochs">ANN training epochs (empty when imported).</param>
 /// <param name="AnnAccuracy">ANN test accuracy, fraction.</param>
@@ -130,5 +131,5 @@ internal static class Ann2SnnRunner
 /// <param name="Agreement">Fraction of SNN predictions equal to the ANN's, t = 1..T.</param>
 /// <param name="Thresholds">IF thresholds λ per layer.</param>
 internal sealed record Ann2SnnSummary(string Checkpoint, string Dataset, string Arch, string Activation, int Levels, double RcsAlpha, int T,
-    int TestSamples, IReadOnlyList<AnnEpochReport> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
+    string InputMode, int TestSamples, IReadOnlyList<AnnEpochReport> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
     double[] Agreement, double[] Thresholds);

@@ -2,12 +2,14 @@ using EventSnn.Cli.Model;
 using System.Globalization;
 using EventSnn.Datasets;
 using EventSnn.Model;
+using EventSnn.Model.Conversion;
 
 namespace EventSnn.Cli.Conversion;
 
 /// <summary>
 /// Training and test frames for `eventsnn ann2snn`: CIFAR images (the same frame at every SNN timestep) or event
-/// samples collapsed to one frame for the ANN and fed slice by slice (× T) to the SNN.
+/// samples collapsed to one frame for the ANN, fed to the SNN as that frame at every step (repeat) or slice by slice
+/// (causal, the body seeing T × the running mean).
 /// </summary>
 internal sealed class ConversionData : IDisposable
 {
@@ -18,8 +20,14 @@ internal sealed class ConversionData : IDisposable
     public required string DatasetName { get; init; }
     public required int T { get; init; }
 
-    /// <summary>Input factor of the converted network: 1 for images, T for event slices.</summary>
-    public required double InputScale { get; init; }
+    /// <summary>What the converted network's body receives each step.</summary>
+    public required ConversionInputMode Mode { get; init; }
+
+    /// <summary>Input factor of the converted network: T for causal event slices, else 1.</summary>
+    public double InputScale => Mode == ConversionInputMode.Causal ? T : 1.0;
+
+    /// <summary>How the input is built, as recorded in the checkpoint (mode and scale are filled in from the network).</summary>
+    public required ConversionInput Input { get; init; }
 
     /// <summary>How event frames were made (null for images).</summary>
     public FrameInfo? Frames { get; init; }
@@ -39,6 +47,8 @@ internal sealed class ConversionData : IDisposable
 
     private static ConversionData LoadCifar(Ann2SnnRequest r, CifarVariant variant)
     {
+        if (r.InputMode != ConversionInput.Repeat)
+            throw new ArgumentException($"--input-mode {r.InputMode} needs event data; images are fed unchanged at every step (repeat)");
         var normalization = variant == CifarVariant.Cifar10 ? ImageNormalization.Cifar10 : ImageNormalization.Cifar100;
         var train = CifarArchive.Read(r.Root, variant, DatasetSplit.Train, r.MaxTrain > 0 ? r.MaxTrain : null);
         var test = CifarArchive.Read(r.Root, variant, DatasetSplit.Test, r.MaxTest > 0 ? r.MaxTest : null);
@@ -48,7 +58,8 @@ internal sealed class ConversionData : IDisposable
             Test = new ImageFrameSource(test, normalization),
             DatasetName = CifarArchive.DatasetName(variant),
             T = r.T ?? 32,
-            InputScale = 1.0,
+            Mode = ConversionInputMode.Repeat,
+            Input = new ConversionInput { Source = ConversionInput.Images, Mean = normalization.Mean, Std = normalization.Std },
             Describe = $"{CifarArchive.DatasetName(variant)} at {r.Root}: {train.Count} train / {test.Count} test images 3x32x32",
         };
     }
@@ -70,14 +81,15 @@ internal sealed class ConversionData : IDisposable
             Test = new CollapsedEventFrames(ds.Name, usedTest),
             DatasetName = ds.Name,
             T = t,
-            InputScale = t,
+            Mode = ConversionInputModes.Parse(r.InputMode),
+            Input = new ConversionInput { Source = ConversionInput.Events },
             Frames = new FrameInfo
             {
                 Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
                 WindowStartUs = startUs, WindowEndUs = endUs == long.MaxValue ? 0 : endUs,
-                Options = new Dictionary<string, string> { ["cacheKey"] = settings.Key, ["conversionInput"] = "ANN: sum of the T slices; SNN: slice t x T at step t" },
+                Options = new Dictionary<string, string> { ["cacheKey"] = settings.Key },
             },
-            Describe = $"{ds.Name} at {r.Root}: {usedTrain.Count} train / {usedTest.Count} test samples, {t} slices of 2x{settings.Height}x{settings.Width} ({settings.Rule}) collapsed to one frame for the ANN",
+            Describe = $"{ds.Name} at {r.Root}: {usedTrain.Count} train / {usedTest.Count} test samples, {t} slices of 2x{settings.Height}x{settings.Width} ({settings.Rule}) collapsed to one frame for the ANN, SNN input {r.InputMode}",
         };
         foreach (var set in new[] { train, test, usedTrain, usedTest }.Distinct()) data._owned.Add(set);
         return data;

@@ -1,6 +1,7 @@
 using EventSnn.Datasets;
 using EventSnn.Ingest.Binning;
 using EventSnn.Model;
+using EventSnn.Cli.Conversion;
 
 namespace EventSnn.Cli.Cutoff;
 
@@ -11,10 +12,18 @@ internal static class ModelFrames
     public static string DefaultCacheDir(string root) => Path.Combine(Directory.Exists(root) ? root : Path.GetDirectoryName(Path.GetFullPath(root))!, "frame-cache");
 
     /// <summary>
-    /// Opens <paramref name="dataset"/> (default: the checkpoint's dataset, else detected from the files) at
-    /// <paramref name="root"/> and returns the <paramref name="split"/> binned with the checkpoint's frame settings.
+    /// The <paramref name="split"/> of <paramref name="dataset"/> (default: the checkpoint's dataset, else detected from
+    /// the files) at <paramref name="root"/> as the network consumes it: event frames binned with the checkpoint's frame
+    /// settings, or for converted checkpoints the input they record (<see cref="ConvertedFrames"/>: images or collapsed
+    /// event frames repeated at every step).
     /// </summary>
-    public static FrameSet Load(ModelInfo info, string root, string? dataset, string? cacheDir, DatasetSplit split)
+    public static FrameSet Load(ModelInfo info, string root, string? dataset, string? cacheDir, DatasetSplit split) =>
+        info.Input is { } input
+            ? ConvertedFrames.Load(info, input, root, dataset, cacheDir, split)
+            : LoadEvents(info, root, dataset, cacheDir, split);
+
+    /// <summary>The <paramref name="split"/> binned into the checkpoint's T event slices.</summary>
+    public static FrameSet LoadEvents(ModelInfo info, string root, string? dataset, string? cacheDir, DatasetSplit split)
     {
         string name = dataset ?? (string.IsNullOrWhiteSpace(info.Dataset) ? null : info.Dataset) ?? DatasetCatalog.Detect(root)
             ?? throw new ArgumentException($"{root}: cannot tell which dataset this is; pass --dataset");

@@ -50,6 +50,8 @@ internal static class StreamClassify
             {
                 var factory = new CheckpointClassifierFactory(parse.GetValue(model)!);
                 var info = factory.Model;
+                if (info.Input is { } input && input.Mode != EventSnn.Model.ConversionInput.Causal)
+                    throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{input.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
                 var frames = info.Frames;
                 int downsample = frames?.Downsample ?? 1;
                 var (sensorW, sensorH) = parse.GetValue(sensor) is { } s ? ParseSize(s)
