@@ -34,7 +34,7 @@ public sealed class FrameSet : IDisposable
             throw new ArgumentException($"{sampleIds.Count} sample ids for {labels.Length} samples", nameof(sampleIds));
         _data = data;
         Labels = labels; T = t; Channels = channels; Height = height; Width = width; ClassNames = classNames;
-        SampleIds = sampleIds ?? Enumerable.Range(0, labels.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        SampleIds = sampleIds ?? IndexIds(labels.Length);
         Settings = settings;
     }
 
@@ -125,9 +125,12 @@ public sealed class FrameSet : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
         var labels = new int[source.Count];
         for (int i = 0; i < labels.Length; i++) labels[i] = source.Label(i);
-        var ids = Enumerable.Range(0, labels.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        return new FrameSet(new RepeatedFrameStore(source, t, owned), labels, t, source.Height, source.Width, source.ClassNames, ids, null, source.Channels);
+        return new FrameSet(new RepeatedFrameStore(source, t, owned), labels, t, source.Height, source.Width, source.ClassNames, IndexIds(labels.Length), null, source.Channels);
     }
+
+    /// <summary>Sample ids "0", "1", … for sets whose samples have no names of their own.</summary>
+    static string[] IndexIds(int count) =>
+        Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>Closes the cache file behind an on-demand set.</summary>
     public void Dispose() => _store?.Dispose();
