@@ -83,28 +83,26 @@ public static class Lz4Frame
                 int dict = independent ? 0 : Math.Min(Window, output.Length - frameStart);
                 output.Length += Lz4Block.DecodeAt(src, pos, size, output.Array, output.Length, dict, room);
             }
-            if (blockChecksum && verifyChecksums)
-            {
-                uint stated = BinaryPrimitives.ReadUInt32LittleEndian(src[(pos + size)..]);
-                uint actual = XxHash32.Hash(src.Slice(pos, size));
-                if (stated != actual) throw new PayloadException(pos + size, $"the LZ4 block checksum 0x{actual:X8}", $"0x{stated:X8}");
-            }
+            if (blockChecksum && verifyChecksums) VerifyChecksum(src, pos + size, src.Slice(pos, size), "block");
             pos += size + (blockChecksum ? 4 : 0);
         }
         if (contentChecksum)
         {
             if (src.Length - pos < 4) throw new PayloadException(pos, "the LZ4 content checksum", "end of payload");
-            if (verifyChecksums)
-            {
-                uint stated = BinaryPrimitives.ReadUInt32LittleEndian(src[pos..]);
-                uint actual = XxHash32.Hash(output.Span[frameStart..]);
-                if (stated != actual) throw new PayloadException(pos, $"the LZ4 content checksum 0x{actual:X8}", $"0x{stated:X8}");
-            }
+            if (verifyChecksums) VerifyChecksum(src, pos, output.Span[frameStart..], "content");
             pos += 4;
         }
         if (contentSize && output.Length - frameStart != declared)
             throw new PayloadException(desc + 2, $"{declared} decompressed bytes as declared", (output.Length - frameStart).ToString());
         return pos;
+    }
+
+    // The xxHash32 stored at src[at..at + 4] must be that of covered (the block's bytes or the frame's whole output).
+    static void VerifyChecksum(ReadOnlySpan<byte> src, int at, ReadOnlySpan<byte> covered, string what)
+    {
+        uint stated = BinaryPrimitives.ReadUInt32LittleEndian(src[at..]);
+        uint actual = XxHash32.Hash(covered);
+        if (stated != actual) throw new PayloadException(at, $"the LZ4 {what} checksum 0x{actual:X8}", $"0x{stated:X8}");
     }
 
     /// <summary>Encodes <paramref name="data"/> as one LZ4 frame (independent 64 KiB blocks, content size stored).</summary>
