@@ -71,13 +71,7 @@ internal static class ReportPlots
     public static ReportPlot ExitHistogram(EvaluationResult r, int index, string slug)
     {
         var op = OperatingPoint(r) ?? r.Cutoffs.Single(x => x.Policy == "fixed" && x.Setting == r.Timesteps);
-        var plot = new Plot();
-        var bars = plot.Add.Bars(Enumerable.Range(1, r.Timesteps).Select(t => (double)t).ToArray(), op.ExitHistogram.Select(v => (double)v).ToArray());
-        bars.Color = ColorOf(index);
-        plot.Title($"Exit steps, {op.Policy} {op.Parameter}={op.Setting:0.##}: {r.Name}");
-        plot.XLabel("exit step");
-        plot.YLabel("samples");
-        plot.Axes.Margins(bottom: 0);
+        var plot = StepHistogram(r.Timesteps, op.ExitHistogram, index, $"Exit steps, {op.Policy} {op.Parameter}={op.Setting:0.##}: {r.Name}", "exit step");
         return new ReportPlot($"exit-histogram-{slug}", $"exit_histogram_{slug}.png",
             $"{r.Name}: number of test samples exiting at each step ({op.Policy}, {op.Parameter} = {op.Setting:0.##}; mean {op.MeanTimesteps:0.00}).", Png(plot));
     }
@@ -85,15 +79,22 @@ internal static class ReportPlots
     /// <summary>Distribution of the optimal cutoff timestep (oracle) of one model.</summary>
     public static ReportPlot OctDistribution(EvaluationResult r, int index, string slug)
     {
-        var plot = new Plot();
-        var bars = plot.Add.Bars(Enumerable.Range(1, r.Timesteps).Select(t => (double)t).ToArray(), r.OctHistogram.Select(v => (double)v).ToArray());
-        bars.Color = ColorOf(index);
-        plot.Title($"OCT distribution (mean {r.OctMean:0.00}): {r.Name}");
-        plot.XLabel("optimal cutoff timestep");
-        plot.YLabel("samples");
-        plot.Axes.Margins(bottom: 0);
+        var plot = StepHistogram(r.Timesteps, r.OctHistogram, index, $"OCT distribution (mean {r.OctMean:0.00}): {r.Name}", "optimal cutoff timestep");
         return new ReportPlot($"oct-{slug}", $"oct_{slug}.png",
             $"{r.Name}: the earliest step from which each sample stays correct (T for samples wrong at T); mean {r.OctMean:0.00}.", Png(plot));
+    }
+
+    // Samples per step 1..T as bars in the model's colour.
+    private static Plot StepHistogram(int timesteps, IReadOnlyList<int> counts, int index, string title, string xLabel)
+    {
+        var plot = new Plot();
+        var bars = plot.Add.Bars(Enumerable.Range(1, timesteps).Select(t => (double)t).ToArray(), counts.Select(v => (double)v).ToArray());
+        bars.Color = ColorOf(index);
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel("samples");
+        plot.Axes.Margins(bottom: 0);
+        return plot;
     }
 
     /// <summary>Top-K curves of two models on one axis with the equal-accuracy comparison marked.</summary>
