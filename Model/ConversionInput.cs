@@ -43,7 +43,7 @@ public sealed record ConversionInput
     public void Validate(int channels)
     {
         if (Source is not (Images or Events)) throw new ArgumentException($"input source must be '{Images}' or '{Events}', got '{Source}'");
-        if (Mode is not (Repeat or Causal)) throw new ArgumentException($"input mode must be '{Repeat}' or '{Causal}', got '{Mode}'");
+        Conversion.ConversionInputModes.Parse(Mode);   // throws for any other name
         if (Mode == Causal && Source != Events) throw new ArgumentException("causal input needs event slices; images are fed with mode 'repeat'");
         if (!(Scale > 0)) throw new ArgumentException($"input scale must be positive, got {Scale}");
         if (Mode == Repeat && Scale != 1.0) throw new ArgumentException($"repeat input is fed unscaled, got scale {Scale}");
