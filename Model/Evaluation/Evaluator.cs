@@ -55,11 +55,11 @@ public static class Evaluator
         int batches = 0;
         var layers = net.SpikingLayers;
         bool wasTraining = net.training;
-        double oldDropout = net.CalibrationDropout;
-        long oldSeed = net.CalibrationSeed;
+        double oldDropout = net.SpikeDropout;
+        long oldSeed = net.SpikeDropoutSeed;
         net.eval();
-        net.CalibrationSeed = options.DropoutSeed;
-        net.CalibrationDropout = options.Dropout;
+        net.SpikeDropoutSeed = options.DropoutSeed;
+        net.SpikeDropout = options.Dropout;
         foreach (var l in layers) { l.CountSpikes = true; l.ResetSpikeCount(); }
         try
         {
@@ -102,8 +102,8 @@ public static class Evaluator
         finally
         {
             foreach (var l in layers) { l.CountSpikes = false; l.ResetSpikeCount(); }
-            net.CalibrationDropout = oldDropout;
-            net.CalibrationSeed = oldSeed;
+            net.SpikeDropout = oldDropout;
+            net.SpikeDropoutSeed = oldSeed;
             net.train(wasTraining);
         }
     }

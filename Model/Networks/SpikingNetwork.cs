@@ -14,8 +14,8 @@ namespace EventSnn.Model;
 /// </summary>
 public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
 {
-    private double calibrationDropout;
-    private long calibrationSeed = 1;
+    private double spikeDropout;
+    private long spikeDropoutSeed = 1;
 
     /// <summary>Creates the base with module name <paramref name="name"/>.</summary>
     protected SpikingNetwork(string name) : base(name) { }
@@ -53,26 +53,27 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
     protected abstract Tensor ForwardSingleStep(Tensor x);
 
     /// <summary>
-    /// Dropout probability applied after every spiking layer when &gt; 0, whatever the train/eval mode
-    /// (Top-K calibration uses 0.3 with the rest of the network in eval mode, METHOD.md §2.2). 0 turns it off.
-    /// Masks come from per-layer generators seeded from <see cref="CalibrationSeed"/>.
+    /// Dropout probability applied after every spiking layer when &gt; 0, whatever the train/eval mode: Top-K
+    /// calibration uses 0.3 with the rest of the network in eval mode (METHOD.md §2.2), and training can use it so that
+    /// the network learns to tolerate that. 0 turns it off.
+    /// Masks come from per-layer generators seeded from <see cref="SpikeDropoutSeed"/>.
     /// </summary>
-    public double CalibrationDropout
+    public double SpikeDropout
     {
-        get => calibrationDropout;
+        get => spikeDropout;
         set
         {
             if (value < 0 || value >= 1) throw new ArgumentOutOfRangeException(nameof(value), "dropout must be in [0, 1)");
-            calibrationDropout = value;
+            spikeDropout = value;
             ApplyDropoutSettings();
         }
     }
 
-    /// <summary>Seed of the calibration-dropout masks; setting it restarts the mask sequence (layer l uses seed + l).</summary>
-    public long CalibrationSeed
+    /// <summary>Seed of the spike-dropout masks; setting it restarts the mask sequence (layer l uses seed + l).</summary>
+    public long SpikeDropoutSeed
     {
-        get => calibrationSeed;
-        set { calibrationSeed = value; ApplyDropoutSettings(); }
+        get => spikeDropoutSeed;
+        set { spikeDropoutSeed = value; ApplyDropoutSettings(); }
     }
 
     private void ApplyDropoutSettings()
@@ -80,8 +81,8 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
         int l = 0;
         foreach (var layer in SpikingLayers)
         {
-            layer.DropoutRate = calibrationDropout;
-            if (layer is SpikingNeuron n) n.DropoutSeed = calibrationSeed + l;
+            layer.DropoutRate = spikeDropout;
+            if (layer is SpikingNeuron n) n.DropoutSeed = spikeDropoutSeed + l;
             l++;
         }
     }

@@ -27,6 +27,12 @@ public sealed record TrainOptions
     /// <summary>Weight α of the RCS term; 0 trains the baseline without RCS.</summary>
     public double RcsAlpha { get; init; }
 
+    /// <summary>
+    /// Dropout after every spiking layer while training (inverted, a fresh mask per timestep), the same placement as the
+    /// Top-K calibration's dropout (METHOD.md §2.2), so the network learns to stay right under it; 0 = none.
+    /// </summary>
+    public double Dropout { get; init; }
+
     /// <summary>Seed of weight init, shuffling, validation split and augmentation.</summary>
     public int Seed { get; init; } = 1200;
 
@@ -61,6 +67,7 @@ public sealed record TrainOptions
         if (BatchSize < 1) throw new ArgumentException("batch size must be >= 1");
         if (!(LearningRate > 0)) throw new ArgumentException("learning rate must be > 0");
         if (RcsAlpha < 0) throw new ArgumentException("RCS alpha must be >= 0");
+        if (Dropout < 0 || Dropout >= 1) throw new ArgumentException("dropout must be in [0, 1)");
         if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException("validation fraction must be in [0, 1)");
         if (Selection is not ("validation" or "test")) throw new ArgumentException($"selection must be 'validation' or 'test', got '{Selection}'");
         if (Selection == "validation" && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");

@@ -128,6 +128,7 @@ public sealed class Trainer
             ["selection"] = best ? SelectionLabel : "last epoch",
             ["loss"] = options.Loss,
             ["rcsAlpha"] = options.RcsAlpha.ToString("R", inv),
+            ["dropout"] = options.Dropout.ToString("R", inv),
             ["seed"] = options.Seed.ToString(inv),
             ["trainAccuracy"] = r.TrainAccuracy.ToString("R", inv),
         };
@@ -142,6 +143,11 @@ public sealed class Trainer
         net.train();
         bool useRcs = options.RcsAlpha > 0;
         foreach (var l in net.SpikingLayers) l.RecordResponse = useRcs;
+        if (options.Dropout > 0)
+        {
+            net.SpikeDropoutSeed = options.Seed * 100_000L + epoch * 100L;
+            net.SpikeDropout = options.Dropout;
+        }
         var rng = new Random(unchecked(options.Seed + epoch));
         var order = (int[])indices.Clone();
         rng.Shuffle(order);
@@ -185,7 +191,11 @@ public sealed class Trainer
                 progress?.Report(new TrainProgress(epoch, options.Epochs, "train", b + 1, batches, sumLoss / seen, (double)correct / seen));
             }
         }
-        finally { foreach (var l in net.SpikingLayers) l.RecordResponse = false; }
+        finally
+        {
+            foreach (var l in net.SpikingLayers) l.RecordResponse = false;
+            net.SpikeDropout = 0;
+        }
         return new EpochRecord(epoch, 0, sumLoss / Math.Max(1, seen), sumTask / Math.Max(1, seen), sumRcs / Math.Max(1, seen),
             (double)correct / Math.Max(1, seen), null, null, 0, masked, silent);
     }

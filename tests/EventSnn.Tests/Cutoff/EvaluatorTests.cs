@@ -45,11 +45,11 @@ public class EvaluatorTests
         Assert.Equal(4, run.WallClockMsPerTimestep.Length);
         Assert.All(run.WallClockMsPerTimestep, ms => Assert.True(ms > 0));
         Assert.False(net.training);
-        Assert.Equal(0, net.CalibrationDropout);
+        Assert.Equal(0, net.SpikeDropout);
     }
 
     [Fact]
-    public void CalibrationDropoutIsSeededAndSwitchedOffAfterwards()
+    public void SpikeDropoutIsSeededAndSwitchedOffAfterwards()
     {
         var (net, data) = TinySetup(12);
         using var _ = net;

@@ -60,7 +60,7 @@ public class NetworkTests
     }
 
     [Fact]
-    public void CalibrationDropoutIsSeededAndOff()
+    public void SpikeDropoutIsSeededAndOff()
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(2);
@@ -69,11 +69,11 @@ public class NetworkTests
         using var _ = torch.no_grad();
         var x = torch.rand(new long[] { 4, 2, 2, 32, 32 }) * 4;
         var plain = net.call(x);
-        net.CalibrationDropout = 0.3; net.CalibrationSeed = 7;
+        net.SpikeDropout = 0.3; net.SpikeDropoutSeed = 7;
         var a = net.call(x);
-        net.CalibrationSeed = 7;
+        net.SpikeDropoutSeed = 7;
         var b = net.call(x);
-        net.CalibrationDropout = 0;
+        net.SpikeDropout = 0;
         var c = net.call(x);
         Assert.True(Same(a, b));
         Assert.False(Same(a, plain));

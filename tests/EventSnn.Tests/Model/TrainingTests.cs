@@ -116,4 +116,36 @@ public class TrainingTests
         }
         Assert.Equal(Run(), Run());
     }
+
+    [Fact]
+    public void SpikeDropoutWhileTrainingIsSeededRecordedAndOffAfterwards()
+    {
+        using var train = QuadrantSet(8, 1);
+        var info = new ModelInfo { Arch = "tiny", T = 4, Classes = 4, Height = 16, Width = 16 };
+        (double Loss, float[] Weights, string Dropout) Run(double dropout)
+        {
+            string dir = Fixtures.TempDir();
+            try
+            {
+                var r = new Trainer(info, new TrainOptions { Epochs = 1, BatchSize = 8, OutDir = dir, Seed = 11, Dropout = dropout }).Fit(train, null);
+                var (net, _) = Checkpoint.Load(r.LastCheckpoint);
+                using (net)
+                {
+                    Assert.Equal(0, net.SpikeDropout);
+                    var w = net.parameters().Select(p => p.detach().flatten().data<float>().ToArray()).SelectMany(a => a).ToArray();
+                    return (r.Epochs[0].Loss, w, Checkpoint.ReadMetadata(r.LastCheckpoint)["dropout"]);
+                }
+            }
+            finally { Directory.Delete(dir, true); }
+        }
+        var plain = Run(0);
+        var dropped = Run(0.3);
+        var again = Run(0.3);
+        Assert.Equal("0", plain.Dropout);
+        Assert.Equal("0.3", dropped.Dropout);
+        Assert.NotEqual(plain.Weights, dropped.Weights);
+        Assert.NotEqual(plain.Loss, dropped.Loss);
+        Assert.Equal(dropped.Weights, again.Weights);
+        Assert.Throws<ArgumentException>(() => new TrainOptions { Dropout = 1 }.Validate());
+    }
 }

@@ -16,8 +16,9 @@ internal static class DemoCommand
         var alpha = new Option<double?>("--rcs-alpha") { Description = "override α of the RCS model" };
         var downsample = new Option<int?>("--downsample") { Description = "override the spatial downsampling" };
         var trials = new Option<int?>("--trials") { Description = "override the number of synthetic recordings" };
+        var trainDropout = new Option<double?>("--train-dropout") { Description = "override the dropout after spiking layers while training" };
         var cmd = new Command("demo", "Synthesize gestures, train without and with RCS, calibrate the Top-K cutoff, evaluate every policy, write the report.");
-        foreach (var o in new Option[] { output, quick, arch, epochs, t, alpha, downsample, trials }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, quick, arch, epochs, t, alpha, downsample, trials, trainDropout }) cmd.Options.Add(o);
         cmd.SetAction((parse, ct) =>
         {
             var s = parse.GetValue(quick) ? DemoSettings.Quick : DemoSettings.Default;
@@ -26,6 +27,7 @@ internal static class DemoCommand
             if (parse.GetValue(t) is int tt) s = s with { T = tt };
             if (parse.GetValue(alpha) is double al) s = s with { RcsAlpha = al };
             if (parse.GetValue(downsample) is int d) s = s with { Downsample = d };
+            if (parse.GetValue(trainDropout) is double td) s = s with { TrainDropout = td };
             if (parse.GetValue(trials) is int n) s = s with { Synthetic = s.Synthetic with { Trials = n } };
             return Task.FromResult(DemoRunner.Run(parse.GetValue(output)!, s, ct));
         });

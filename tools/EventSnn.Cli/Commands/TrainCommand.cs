@@ -22,6 +22,7 @@ internal static class TrainCommand
         var loss = new Option<string>("--loss") { Description = "Task loss: tet or mean", DefaultValueFactory = _ => "tet" };
         loss.AcceptOnlyFromAmong("tet", "mean");
         var alpha = new Option<double>("--rcs-alpha") { Description = "Weight of the RCS regulariser (0 = baseline without RCS)", DefaultValueFactory = _ => 0.002 };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout after every spiking layer while training (0 = none); makes the network tolerate the Top-K calibration's dropout", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling, validation split and augmentation", DefaultValueFactory = _ => 1200 };
         var outDir = new Option<string>("--out") { Description = "Output folder: best.ckpt, last.ckpt, train-log.jsonl", Required = true };
         var downsample = new Option<int>("--downsample") { Description = "Spatial downsampling factor of the frames (4 turns 128x128 into 32x32)", DefaultValueFactory = _ => 1 };
@@ -40,7 +41,7 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
 
         var cmd = new Command("train", "Train a spiking network directly (BPTT, TET or mean loss, RCS regulariser).");
-        foreach (Option o in new Option[] { dataset, root, arch, t, epochs, batch, lr, loss, alpha, seed, outDir, downsample, window, cache,
+        foreach (Option o in new Option[] { dataset, root, arch, t, epochs, batch, lr, loss, alpha, dropout, seed, outDir, downsample, window, cache,
                      selection, valFraction, noAugment, tebn, reset, noResume, threads, maxTrain, json })
             cmd.Options.Add(o);
 
@@ -50,7 +51,7 @@ internal static class TrainCommand
             {
                 Dataset = parse.GetValue(dataset)!, Root = parse.GetValue(root)!, Arch = parse.GetValue(arch)!, T = parse.GetValue(t),
                 Epochs = parse.GetValue(epochs), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Loss = parse.GetValue(loss)!,
-                RcsAlpha = parse.GetValue(alpha), Seed = parse.GetValue(seed), OutDir = parse.GetValue(outDir)!, Downsample = parse.GetValue(downsample),
+                RcsAlpha = parse.GetValue(alpha), Dropout = parse.GetValue(dropout), Seed = parse.GetValue(seed), OutDir = parse.GetValue(outDir)!, Downsample = parse.GetValue(downsample),
                 Window = parse.GetValue(window), CacheDir = parse.GetValue(cache), Selection = parse.GetValue(selection)!,
                 ValidationFraction = parse.GetValue(valFraction), Augment = !parse.GetValue(noAugment), Tebn = parse.GetValue(tebn),
                 Reset = parse.GetValue(reset)!, Resume = !parse.GetValue(noResume), Threads = parse.GetValue(threads), MaxTrain = parse.GetValue(maxTrain),

@@ -113,7 +113,7 @@ internal static class DemoRunner
         var options = new TrainOptions
         {
             Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate, Loss = s.Loss, RcsAlpha = alpha, Seed = s.Seed,
-            OutDir = folder, Resume = false, Augmentation = s.Augment ? RandomTranslation.ForDownsample(s.Downsample, s.Seed) : null,
+            Dropout = s.TrainDropout, OutDir = folder, Resume = false, Augmentation = s.Augment ? RandomTranslation.ForDownsample(s.Downsample, s.Seed) : null,
         };
         var result = new Trainer(info, options).Fit(train, null, new Progress<TrainProgress>(p =>
         {

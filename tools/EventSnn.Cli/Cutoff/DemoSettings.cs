@@ -41,6 +41,9 @@ internal sealed record DemoSettings
     /// <summary>RCS weight of the second model (the first has α = 0).</summary>
     public double RcsAlpha { get; init; } = 0.002;
 
+    /// <summary>Dropout after every spiking layer while training (0 = none).</summary>
+    public double TrainDropout { get; init; }
+
     /// <summary>Seed of training and calibration dropout.</summary>
     public int Seed { get; init; } = 1200;
 

@@ -12,6 +12,7 @@ internal sealed record TrainRequest
     public double LearningRate { get; init; }
     public required string Loss { get; init; }
     public double RcsAlpha { get; init; }
+    public double Dropout { get; init; }
     public int Seed { get; init; }
     public required string OutDir { get; init; }
     public int Downsample { get; init; }

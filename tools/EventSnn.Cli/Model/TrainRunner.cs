@@ -36,7 +36,7 @@ internal static class TrainRunner
             };
             var options = new TrainOptions
             {
-                Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Loss = r.Loss, RcsAlpha = r.RcsAlpha, Seed = r.Seed,
+                Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Loss = r.Loss, RcsAlpha = r.RcsAlpha, Dropout = r.Dropout, Seed = r.Seed,
                 ValidationFraction = r.Selection == "test" && r.ValidationFraction == 0.1 ? 0 : r.ValidationFraction,
                 Selection = r.Selection, OutDir = r.OutDir, Resume = r.Resume,
                 Augmentation = r.Augment ? RandomTranslation.ForDownsample(r.Downsample, r.Seed) : null,
