@@ -164,7 +164,7 @@ internal static class DemoRunner
     {
         var o = new
         {
-            settings = new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.RcsAlpha, s.Seed, trials = s.Synthetic.Trials },
+            settings = new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.RcsAlpha, s.TrainDropout, s.Seed, trials = s.Synthetic.Trials },
             models = models.Select(m =>
             {
                 var op = m.Result.Find("topk", 0)!;
