@@ -39,6 +39,16 @@ public class TrainCommandTests
             // 11 classes: chance is 9 %; the tiny network must be clearly above it on the held-out test users
             double best = log.Max(r => r.TestAccuracy ?? 0);
             Assert.True(best >= 0.25, $"best test accuracy {best:P1} over 8 epochs");
+            Assert.Equal("0", Checkpoint.ReadMetadata(Path.Combine(outDir, "last.ckpt"))["dropout"]);
+
+            // spike dropout while training is passed through and recorded
+            string dropDir = Path.Combine(dir, "dropout");
+            (code, _, stderr) = EventSnnProcess.Run([.. common.Select(a => a == outDir ? dropDir : a), "--epochs", "1", "--dropout", "0.2"]);
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            Assert.Equal("0.2", Checkpoint.ReadMetadata(Path.Combine(dropDir, "last.ckpt"))["dropout"]);
+            (code, _, stderr) = EventSnnProcess.Run([.. common.Select(a => a == outDir ? dropDir : a), "--epochs", "1", "--dropout", "1"]);
+            Assert.Equal(2, code);
+            Assert.Contains("dropout must be in [0, 1)", stderr);
         }
         finally { Directory.Delete(dir, true); }
     }
