@@ -54,8 +54,8 @@ public abstract class SpikingNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Dropout probability applied after every spiking layer when &gt; 0, whatever the train/eval mode: Top-K
-    /// calibration uses 0.3 with the rest of the network in eval mode (METHOD.md §2.2), and training can use it so that
-    /// the network learns to tolerate that. 0 turns it off.
+    /// calibration uses 0.3 with the rest of the network in eval mode (METHOD.md §2.2), and training can use it
+    /// (<see cref="TrainOptions.Dropout"/>). 0 turns it off.
     /// Masks come from per-layer generators seeded from <see cref="SpikeDropoutSeed"/>.
     /// </summary>
     public double SpikeDropout

@@ -29,7 +29,8 @@ public sealed record TrainOptions
 
     /// <summary>
     /// Dropout after every spiking layer while training (inverted, a fresh mask per timestep), the same placement as the
-    /// Top-K calibration's dropout (METHOD.md §2.2), so the network learns to stay right under it; 0 = none.
+    /// Top-K calibration's dropout (METHOD.md §2.2); 0 = none. On the demo's gesture network it lowered accuracy
+    /// (README, demo section), so the demo does not use it.
     /// </summary>
     public double Dropout { get; init; }
 

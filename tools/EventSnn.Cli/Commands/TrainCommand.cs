@@ -22,7 +22,7 @@ internal static class TrainCommand
         var loss = new Option<string>("--loss") { Description = "Task loss: tet or mean", DefaultValueFactory = _ => "tet" };
         loss.AcceptOnlyFromAmong("tet", "mean");
         var alpha = new Option<double>("--rcs-alpha") { Description = "Weight of the RCS regulariser (0 = baseline without RCS)", DefaultValueFactory = _ => 0.002 };
-        var dropout = new Option<double>("--dropout") { Description = "Dropout after every spiking layer while training (0 = none); makes the network tolerate the Top-K calibration's dropout", DefaultValueFactory = _ => 0 };
+        var dropout = new Option<double>("--dropout") { Description = "Dropout after every spiking layer while training, where Top-K calibration puts its dropout (0 = none)", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of initialisation, shuffling, validation split and augmentation", DefaultValueFactory = _ => 1200 };
         var outDir = new Option<string>("--out") { Description = "Output folder: best.ckpt, last.ckpt, train-log.jsonl", Required = true };
         var downsample = new Option<int>("--downsample") { Description = "Spatial downsampling factor of the frames (4 turns 128x128 into 32x32)", DefaultValueFactory = _ => 1 };
