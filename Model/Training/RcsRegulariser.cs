@@ -31,6 +31,9 @@ public sealed record RcsResult(Tensor Loss, int MaskedSamples, int SilentExclusi
 /// </summary>
 public sealed class RcsRegulariser
 {
+    /// <summary>The ε = 1e-5 added under the square roots of the norms and to the mean cosine, as in the method's code.</summary>
+    public const double Epsilon = 1e-5;
+
     /// <summary>Fraction of the last timesteps that form the reference response (0.3).</summary>
     public double ReferenceFraction { get; init; } = 0.3;
 
