@@ -108,7 +108,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         var responses = RecordResponse ? new Tensor[steps] : null;
         using (var scope = torch.NewDisposeScope())
         {
-            using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane);
+            using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane, DropoutRate);
             Tensor v = InitialMembrane == 0 ? torch.zeros_like(x[0]) : torch.full_like(x[0], scalars.InitialMembrane);
             for (long t = 0; t < steps; t++)
             {
@@ -116,7 +116,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
                 v = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
                 outputs[t] = Emit(spike, scalars).MoveToOuterDisposeScope();
                 if (responses is not null)
-                    responses[t] = spike.add(torch.nn.functional.relu(postReset.div(scalars.Threshold)), scalars.One).MoveToOuterDisposeScope();
+                    responses[t] = spike.add(torch.nn.functional.relu(postReset.div(scalars.Threshold)), StableScalars.One).MoveToOuterDisposeScope();
                 Count(spike);
             }
         }
@@ -138,7 +138,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     {
         NeuronsPerSample = x.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         using var scope = torch.NewDisposeScope();
-        using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane);
+        using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane, DropoutRate);
         var v = _membrane ?? (InitialMembrane == 0 ? torch.zeros_like(x) : torch.full_like(x, scalars.InitialMembrane));
         var (spike, postReset) = Integrate(v, x, scalars);
         var next = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
@@ -152,25 +152,26 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
 
     private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x, NeuronScalars scalars)
     {
-        var u = v.add(x, scalars.One);
+        var u = v.add(x, StableScalars.One);
         var s = SurrogateSpike.Apply(u.sub(scalars.Threshold), SurrogateWidth);
-        var post = SoftReset ? u.add(s.mul(scalars.Threshold), scalars.MinusOne) : u * s.neg().add_(scalars.One, scalars.One);
+        var post = SoftReset ? u.add(s.mul(scalars.Threshold), StableScalars.MinusOne) : u * s.neg().add_(StableScalars.One, StableScalars.One);
         return (s, post);
     }
 
     private Tensor Emit(Tensor spike, NeuronScalars scalars)
     {
         var y = _threshold == 1.0 ? spike.alias() : spike.mul(scalars.Threshold);
-        if (DropoutRate > 0) y = y * DropoutMask(y);
+        if (scalars.DropoutRate is not null) y = y * DropoutMask(y, scalars);
         return y;
     }
 
-    private Tensor DropoutMask(Tensor like)
+    private Tensor DropoutMask(Tensor like, NeuronScalars scalars)
     {
-        if (DropoutRate >= 1) return torch.zeros_like(like);
+        if (scalars.DropoutRate is null || scalars.KeepScale is null) throw new InvalidOperationException("dropout scalars are missing");
+        if (scalars.DropoutRateValue >= 1) return torch.zeros_like(like);
         _dropoutGenerator ??= new torch.Generator((ulong)_dropoutSeed, torch.CPU);
-        var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(DropoutRate).to_type(like.dtype);
-        return keep.to(like.device).div_(1.0 - DropoutRate);
+        var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(scalars.DropoutRate).to_type(like.dtype);
+        return keep.to(like.device).div_(scalars.KeepScale);
     }
 
     private void Count(Tensor spike)
@@ -179,7 +180,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         using (torch.no_grad())
         {
             var s = spike.detach().sum().to_type(ScalarType.Float64);
-            var total = _spikeTotal is null ? s : _spikeTotal + s;
+            var total = _spikeTotal is null ? s : _spikeTotal.add(s, StableScalars.IntOne);
             total.DetachFromDisposeScope();
             _spikeTotal?.Dispose();
             _spikeTotal = total;
@@ -201,32 +202,43 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
 }
 
 /// <summary>
-/// The neuron's constants as explicitly owned TorchSharp scalars, alive until disposed. Passing doubles to tensor
-/// operators creates temporary Scalars that a GC finaliser may free while the native call still reads them.
+/// The neuron's constants of one forward call as explicitly owned TorchSharp scalars, alive until disposed (the
+/// constants 1 and −1 come from <see cref="StableScalars"/>). Passing doubles to tensor methods creates temporary
+/// Scalars that a GC finaliser may free while the native call still reads them.
 /// </summary>
 internal sealed class NeuronScalars : IDisposable
 {
-    public NeuronScalars(double threshold, double tau, double initialMembrane)
+    public NeuronScalars(double threshold, double tau, double initialMembrane, double dropoutRate)
     {
         Threshold = threshold.ToScalar();
         Tau = tau.ToScalar();
         InitialMembrane = (initialMembrane * threshold).ToScalar();
-        One = 1.0.ToScalar();
-        MinusOne = (-1.0).ToScalar();
+        DropoutRateValue = dropoutRate;
+        if (dropoutRate > 0)
+        {
+            DropoutRate = dropoutRate.ToScalar();
+            KeepScale = (1.0 - dropoutRate).ToScalar();
+        }
     }
 
     public Scalar Threshold { get; }
     public Scalar Tau { get; }
     public Scalar InitialMembrane { get; }
-    public Scalar One { get; }
-    public Scalar MinusOne { get; }
+
+    /// <summary>Dropout probability p (null when dropout is off).</summary>
+    public Scalar? DropoutRate { get; }
+
+    /// <summary>1 − p, the divisor of the kept spikes (null when dropout is off).</summary>
+    public Scalar? KeepScale { get; }
+
+    public double DropoutRateValue { get; }
 
     public void Dispose()
     {
         Threshold.Dispose();
         Tau.Dispose();
         InitialMembrane.Dispose();
-        One.Dispose();
-        MinusOne.Dispose();
+        DropoutRate?.Dispose();
+        KeepScale?.Dispose();
     }
 }

@@ -21,23 +21,20 @@ public static class SurrogateSpike
     {
         if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(gamma), "surrogate width γ must be > 0");
         var x = membraneMinusThreshold;
-        // Scalars are created explicitly and kept alive by `using` until the native calls return: TorchSharp's
-        // implicit double-to-Scalar conversions leave the Scalar unreachable during the call, and a GC finaliser
-        // can free it mid-call (seen as "Expected false to be true" from c10::Scalar::toFloat in long runs).
-        using var zero = 0.0.ToScalar();
-        using var one = 1.0.ToScalar();
-        using var minusOne = (-1.0).ToScalar();
-        var heaviside = x.gt(zero).to_type(x.dtype);
+        // Explicit scalars only, long-lived (StableScalars) or kept alive by `using` until the native calls return:
+        // TorchSharp's implicit double-to-Scalar conversions leave the Scalar unreachable during the call, and a GC
+        // finaliser can free it mid-call (seen as "Expected false to be true" from c10::Scalar::toFloat in long runs).
+        var heaviside = x.gt(StableScalars.Zero).to_type(x.dtype);
         if (!x.requires_grad || !torch.is_grad_enabled()) return heaviside;
         using var width = gamma.ToScalar();
         using var widthSquared = (gamma * gamma).ToScalar();
         using var scope = torch.NewDisposeScope();
         Tensor g;
         using (torch.no_grad())
-            g = x.abs().neg_().add_(width, one).clamp_min_(zero).div_(widthSquared);
+            g = x.abs().neg_().add_(width, StableScalars.One).clamp_min_(StableScalars.Zero).div_(widthSquared);
         var gx = g * x;
-        // Explicit alpha: `a + b` and `a - b` would create a temporary Scalar(1) with the same hazard.
-        var result = heaviside.add(gx.add(gx.detach(), minusOne), one);
+        // Explicit alpha: `a + b` would create a temporary Scalar(1) with the same hazard.
+        var result = heaviside.add(gx.add(gx.detach(), StableScalars.MinusOne), StableScalars.One);
         return result.MoveToOuterDisposeScope();
     }
 
