@@ -35,7 +35,8 @@ public sealed class TemporalEffectiveBatchNorm : nn.Module<Tensor, Tensor>, ITem
         using var scope = torch.NewDisposeScope();
         long t = x.shape[0];
         if (t > scale.shape[0]) throw new ArgumentException($"TEBN was built for T={scale.shape[0]} but got T={t}");
-        var y = bn.call(x.permute(1, 2, 0, 3, 4)).permute(2, 0, 1, 3, 4);
+        // StableBatchNorm: the module's own forward counts training batches with temporary Scalars.
+        var y = StableBatchNorm.Forward(bn, x.permute(1, 2, 0, 3, 4)).permute(2, 0, 1, 3, 4);
         return (y * scale.narrow(0, 0, t)).MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -30,7 +31,7 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>, ITemporalLayer
     {
         long t = x.shape[0], n = x.shape[1];
         using var folded = x.flatten(0, 1);
-        using var y = inner.call(folded);
+        using var y = Apply(folded);
         var shape = new long[y.shape.Length + 1];
         shape[0] = t; shape[1] = n;
         Array.Copy(y.shape, 1, shape, 2, y.shape.Length - 1);
@@ -38,7 +39,10 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>, ITemporalLayer
     }
 
     /// <inheritdoc/>
-    public Tensor ForwardSingleStep(Tensor x) => inner.call(x);
+    public Tensor ForwardSingleStep(Tensor x) => Apply(x);
+
+    // BatchNorm runs through StableBatchNorm: the module's own forward counts training batches with temporary Scalars.
+    private Tensor Apply(Tensor x) => inner is BatchNorm bn ? StableBatchNorm.Forward(bn, x) : inner.call(x);
 
     /// <inheritdoc/>
     public void ResetState() { }
