@@ -23,9 +23,14 @@ public static class Losses
         using var scope = torch.NewDisposeScope();
         long t = outputs.shape[0], n = outputs.shape[1], k = outputs.shape[2];
         // mean over T of per-step CE (each a mean over N) equals the CE averaged over all T·N rows
+        // Explicit Scalars kept alive until the native calls return (see StableScalars); the same operations as
+        // (1 − λ)·ce + λ·(O − φ).square().mean().
+        using var phiScalar = phi.ToScalar();
+        using var ceWeight = (1 - lambda).ToScalar();
+        using var mseWeight = lambda.ToScalar();
         var ce = nn.functional.cross_entropy(outputs.reshape(t * n, k), labels.repeat(t));
-        var mse = (outputs - phi).square().mean();
-        return ((1 - lambda) * ce + lambda * mse).MoveToOuterDisposeScope();
+        var mse = outputs.sub(phiScalar).pow(StableScalars.IntTwo).mean();
+        return ce.mul(ceWeight).add(mse.mul(mseWeight), StableScalars.IntOne).MoveToOuterDisposeScope();
     }
 
     /// <summary>Selects a task loss by name: "tet" or "mean".</summary>

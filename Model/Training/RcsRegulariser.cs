@@ -51,12 +51,14 @@ public sealed class RcsRegulariser
         int k = TrailingSteps(t, ReferenceFraction);
         var r = response.flatten(2);
         var reference = r.narrow(0, t - k, k).mean(new long[] { 0 }).detach();       // [N, D]
-        var refSq = reference.square().sum(1);                                        // [N]
+        // Long-lived Scalars only (see StableScalars): x.square() is x.pow(2), x + ε is x.add(ε, 1).
+        var refSq = reference.pow(StableScalars.IntTwo).sum(1);                       // [N]
         var dot = (r * reference.unsqueeze(0)).sum(2);                                // [T, N]
-        var norm = (r.square().sum(2) + 1e-5).sqrt() * (refSq + 1e-5).sqrt().unsqueeze(0);
+        var norm = r.pow(StableScalars.IntTwo).sum(2).add(StableScalars.RcsEpsilon, StableScalars.IntOne).sqrt()
+                   * refSq.add(StableScalars.RcsEpsilon, StableScalars.IntOne).sqrt().unsqueeze(0);
         var cos = (dot / norm).mean(new long[] { 0 });                                // [N]
-        var q = (cos + 1e-5).reciprocal();
-        var silent = refSq.eq(0);
+        var q = cos.add(StableScalars.RcsEpsilon, StableScalars.IntOne).reciprocal();
+        var silent = refSq.eq(StableScalars.IntZero);
         return (q.MoveToOuterDisposeScope(), silent.MoveToOuterDisposeScope());
     }
 
@@ -83,7 +85,7 @@ public sealed class RcsRegulariser
         foreach (var response in responses)
         {
             var (q, silent) = InverseCosine(response);
-            silentCount += (int)(silent.logical_and(mask.gt(0))).sum().item<long>();
+            silentCount += (int)(silent.logical_and(mask.gt(StableScalars.IntZero))).sum().item<long>();
             var keep = mask * silent.logical_not().to_type(mask.dtype);
             perLayer.Add((keep * q).max());
         }
