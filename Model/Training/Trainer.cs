@@ -85,6 +85,7 @@ public sealed class Trainer
 
         var loss = Losses.ByName(options.Loss);
         var rcs = new RcsRegulariser();
+        using var rcsAlpha = options.RcsAlpha.ToScalar();   // held for the whole run: see StableScalars
         int endEpoch = options.MaxEpochsThisRun is int m ? Math.Min(options.Epochs, startEpoch + m) : options.Epochs;
         for (int epoch = startEpoch + 1; epoch <= endEpoch; epoch++)
         {
@@ -93,7 +94,7 @@ public sealed class Trainer
             double lr = 0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * (epoch - 1) / options.Epochs));
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
-            var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, device, progress, cancel);
+            var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, rcsAlpha, device, progress, cancel);
             double? valAcc = valIdx.Length > 0 ? Accuracy(net, train, valIdx, device, epoch, "validate", progress, cancel) : null;
             double? testAcc = test is not null ? Accuracy(net, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, "test", progress, cancel) : null;
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
@@ -137,8 +138,8 @@ public sealed class Trainer
         return d;
     }
 
-    private EpochRecord TrainEpoch(SpikingNetwork net, optim.Optimizer optimizer, FrameSet data, int[] indices, int epoch,
-        Func<Tensor, Tensor, Tensor> loss, RcsRegulariser rcs, Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
+    private EpochRecord TrainEpoch(SpikingNetwork net, TorchSharp.Modules.SGD optimizer, FrameSet data, int[] indices, int epoch,
+        Func<Tensor, Tensor, Tensor> loss, RcsRegulariser rcs, Scalar rcsAlpha, Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
     {
         net.train();
         bool useRcs = options.RcsAlpha > 0;
@@ -170,7 +171,7 @@ public sealed class Trainer
                     try
                     {
                         var r = rcs.Compute(responses, outputs, y);
-                        total = task + options.RcsAlpha * r.Loss;
+                        total = task.add(r.Loss.mul(rcsAlpha), StableScalars.IntOne);   // task + α·RCS
                         sumRcs += r.Loss.to_type(ScalarType.Float64).item<double>() * batch.Length;
                         masked += r.MaskedSamples; silent += r.SilentExclusions;
                         optimizer.zero_grad();
@@ -183,7 +184,7 @@ public sealed class Trainer
                     optimizer.zero_grad();
                     total.backward();
                 }
-                optimizer.step();
+                StableSgd.Step(optimizer);   // optimizer.step() makes temporary Scalars for every parameter
                 sumLoss += total.to_type(ScalarType.Float64).item<double>() * batch.Length;
                 sumTask += task.to_type(ScalarType.Float64).item<double>() * batch.Length;
                 correct += outputs.detach().sum(new long[] { 0 }).argmax(1).eq(y).sum().item<long>();
