@@ -39,7 +39,8 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     {
         var residual = _residual.forward(x);
         var shortcut = _shortcut is null ? x : _shortcut.forward(x);
-        return _activation.forward(residual + shortcut);
+        // add with an explicit alpha: `residual + shortcut` passes a temporary Scalar(1) (see StableScalars).
+        return _activation.forward(residual.add(shortcut, StableScalars.IntOne));
     }
 }
 

@@ -118,7 +118,9 @@ public static class AnnTrainer
                         rcsSum += rcs.item<float>();
                     }
                     loss.backward();
-                    optimizer.step();
+                    // SGD.step() makes temporary Scalars for every parameter; StableSgd does the same update without them.
+                    if (optimizer is TorchSharp.Modules.SGD sgd) StableSgd.Step(sgd);
+                    else optimizer.step();
                     recorder.Clear();
                     taskSum += task.item<float>();
                     correct += logits.argmax(1).eq(y).sum().item<long>();
