@@ -61,7 +61,7 @@ public abstract class ActivationNetwork : nn.Module<Tensor, Tensor>
                 case TorchSharp.Modules.Conv2d conv:
                     nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                     break;
-                case TorchSharp.Modules.BatchNorm2d bn:
+                case TorchSharp.Modules.BatchNorm bn:
                     bn.weight?.fill_(1.0);
                     bn.bias?.zero_();
                     break;

@@ -19,16 +19,16 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     {
         _residual = nn.Sequential(
             ("0", nn.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false)),
-            ("1", nn.BatchNorm2d(outChannels)),
+            ("1", new StableBatchNorm2d(outChannels)),
             ("2", nextActivation()),
             ("3", nn.Conv2d(outChannels, outChannels, 3, padding: 1, bias: false)),
-            ("4", nn.BatchNorm2d(outChannels)));
+            ("4", new StableBatchNorm2d(outChannels)));
         register_module("residual_function", _residual);
         if (stride != 1 || inChannels != outChannels)
         {
             _shortcut = nn.Sequential(
                 ("0", nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)),
-                ("1", nn.BatchNorm2d(outChannels)));
+                ("1", new StableBatchNorm2d(outChannels)));
             register_module("shortcut", _shortcut);
         }
         _activation = nextActivation();
@@ -64,7 +64,7 @@ public sealed class ResNet : ActivationNetwork
         int channels = widths[0];
         _stem = nn.Sequential(
             ("0", nn.Conv2d(shape.InputChannels, channels, 3, padding: 1, bias: false)),
-            ("1", nn.BatchNorm2d(channels)),
+            ("1", new StableBatchNorm2d(channels)),
             ("2", NextActivation(activation)));
         register_module("conv1", _stem);
         _stages = new nn.Module<Tensor, Tensor>[widths.Length];

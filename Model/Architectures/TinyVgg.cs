@@ -21,13 +21,13 @@ public sealed class TinyVgg : ActivationNetwork
         _width = width;
         _layer1 = nn.Sequential(
             ("0", nn.Conv2d(shape.InputChannels, width, 3, padding: 1)),
-            ("1", nn.BatchNorm2d(width)),
+            ("1", new StableBatchNorm2d(width)),
             ("2", NextActivation(activation)),
             ("3", nn.AvgPool2d(2, 2)));
         register_module("layer1", _layer1);
         _layer2 = nn.Sequential(
             ("0", nn.Conv2d(width, 2 * width, 3, padding: 1)),
-            ("1", nn.BatchNorm2d(2 * width)),
+            ("1", new StableBatchNorm2d(2 * width)),
             ("2", NextActivation(activation)),
             ("3", nn.AvgPool2d(2, 2)));
         register_module("layer2", _layer2);

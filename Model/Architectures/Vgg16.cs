@@ -34,7 +34,7 @@ public sealed class Vgg16 : ActivationNetwork
             foreach (int width in Blocks[b])
             {
                 seq.append((index++).ToString(), nn.Conv2d(channels, width, 3, padding: 1));
-                seq.append((index++).ToString(), nn.BatchNorm2d(width));
+                seq.append((index++).ToString(), new StableBatchNorm2d(width));
                 seq.append((index++).ToString(), NextActivation(activation));
                 seq.append((index++).ToString(), nn.Dropout(dropout));
                 channels = width;

@@ -48,7 +48,7 @@ public static class StableBatchNorm
         {
             case BatchNorm1d when d != 2 && d != 3:
                 throw new ArgumentException($"expected 2D or 3D input, but got {d}D input.");
-            case BatchNorm2d when d != 4:
+            case BatchNorm2d or StableBatchNorm2d when d != 4:
                 throw new ArgumentException($"expected 4D input, but got {d}D input.");
             case BatchNorm3d when d != 5:
                 throw new ArgumentException($"expected 5D input, but got {d}D input.");

@@ -34,10 +34,10 @@ public class StableBatchNormTests
     }
 
     /// <summary>Two modules with the same non-trivial starting state (affine parameters and running statistics).</summary>
-    private static (T Reference, T Tested) Pair<T>(Func<T> create, long features) where T : BatchNorm
+    private static (BatchNorm Reference, BatchNorm Tested) Pair(Func<BatchNorm> create, long features, Func<BatchNorm>? createTested = null)
     {
         var reference = create();
-        var tested = create();
+        var tested = (createTested ?? create)();
         using (torch.no_grad())
         {
             reference.weight.copy_(torch.rand(features) + 0.5);
@@ -50,8 +50,8 @@ public class StableBatchNormTests
         return (reference, tested);
     }
 
-    private static void RunBoth<T>(T reference, T tested, Func<long[]> shape, Func<Tensor, Tensor> testedForward, Func<T, Tensor, Tensor> referenceForward)
-        where T : BatchNorm
+    private static void RunBoth(BatchNorm reference, BatchNorm tested, Func<long[]> shape, Func<Tensor, Tensor> testedForward,
+        Func<BatchNorm, Tensor, Tensor> referenceForward)
     {
         for (int step = 0; step < Modes.Length; step++)
         {
@@ -112,6 +112,16 @@ public class StableBatchNormTests
         var (reference, tested) = Pair(() => nn.BatchNorm2d(3), 3);
         using var layer = new TimeDistributed("bn", tested);
         RunBoth(reference, tested, () => new long[] { 4, 3, 5, 5 }, x => layer.ForwardSingleStep(x), (m, x) => m.call(x));
+    }
+
+    [Fact]
+    public void StableBatchNorm2dModuleMatchesBatchNorm2d()
+    {
+        torch.manual_seed(16);
+        var (reference, tested) = Pair(() => nn.BatchNorm2d(4), 4, () => new StableBatchNorm2d(4));
+        Assert.Equal(reference.state_dict().Keys.Order(), tested.state_dict().Keys.Order());
+        using var seq = nn.Sequential(("0", tested));   // as in the frame networks
+        RunBoth(reference, tested, () => new long[] { 6, 4, 5, 5 }, x => seq.call(x), (m, x) => m.call(x));
     }
 
     [Fact]
