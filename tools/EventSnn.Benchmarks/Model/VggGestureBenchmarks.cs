@@ -24,6 +24,8 @@ public class VggGestureBenchmarks
     private SpikingNetwork net = null!;
     private Tensor multiInput = null!, singleInput = null!, labels = null!;
     private TorchSharp.Modules.SGD optimizer = null!;
+    // Held for the whole run, as the trainer does: implicit temporary Scalars can be freed mid-call by their finalizer.
+    private readonly Scalar rcsAlpha = 0.002.ToScalar(), one = 1.ToScalar();
     private float[] source = null!, destination = null!;
     private int step;
     private string ran = "";
@@ -72,10 +74,10 @@ public class VggGestureBenchmarks
         using var scope = torch.NewDisposeScope();
         var outputs = net.call(multiInput);
         var responses = net.SpikingLayers.Select(l => l.TakeResponse()!).ToList();
-        var loss = Losses.Tet(outputs, labels) + 0.002 * new RcsRegulariser().Compute(responses, outputs, labels).Loss;
+        var loss = Losses.Tet(outputs, labels).add(new RcsRegulariser().Compute(responses, outputs, labels).Loss.mul(rcsAlpha), one);
         optimizer.zero_grad();
         loss.backward();
-        optimizer.step();
+        StableSgd.Step(optimizer);
         foreach (var r in responses) r.Dispose();
         foreach (var l in net.SpikingLayers) l.RecordResponse = false;
     }
@@ -86,7 +88,7 @@ public class VggGestureBenchmarks
         var p = Process.GetCurrentProcess();
         File.AppendAllText("model-peak-memory.txt",
             $"{DateTime.UtcNow:O} {ran}: peak working set {p.PeakWorkingSet64 / (1024.0 * 1024.0):0} MiB, threads {torch.get_num_threads()}\n");
-        optimizer.Dispose(); net.Dispose(); multiInput.Dispose(); singleInput.Dispose(); labels.Dispose();
+        optimizer.Dispose(); net.Dispose(); multiInput.Dispose(); singleInput.Dispose(); labels.Dispose(); rcsAlpha.Dispose(); one.Dispose();
     }
 }
 
