@@ -161,17 +161,16 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     private Tensor Emit(Tensor spike, NeuronScalars scalars)
     {
         var y = _threshold == 1.0 ? spike.alias() : spike.mul(scalars.Threshold);
-        if (scalars.DropoutRate is not null) y = y * DropoutMask(y, scalars);
+        if (scalars.DropoutRate is { } rate && scalars.KeepScale is { } keepScale) y = y * DropoutMask(y, scalars.DropoutRateValue, rate, keepScale);
         return y;
     }
 
-    private Tensor DropoutMask(Tensor like, NeuronScalars scalars)
+    private Tensor DropoutMask(Tensor like, double rateValue, Scalar rate, Scalar keepScale)
     {
-        if (scalars.DropoutRate is null || scalars.KeepScale is null) throw new InvalidOperationException("dropout scalars are missing");
-        if (scalars.DropoutRateValue >= 1) return torch.zeros_like(like);
+        if (rateValue >= 1) return torch.zeros_like(like);
         _dropoutGenerator ??= new torch.Generator((ulong)_dropoutSeed, torch.CPU);
-        var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(scalars.DropoutRate).to_type(like.dtype);
-        return keep.to(like.device).div_(scalars.KeepScale);
+        var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(rate).to_type(like.dtype);
+        return keep.to(like.device).div_(keepScale);
     }
 
     private void Count(Tensor spike)
