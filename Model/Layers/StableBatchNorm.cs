@@ -26,8 +26,7 @@ public static class StableBatchNorm
         if (module.training && module.track_running_stats && module.num_batches_tracked is { } count)
         {
             count.add_(StableScalars.IntOne, StableScalars.IntOne);
-            if (module.momentum is double m) exponentialAverageFactor = m;
-            else
+            if (module.momentum is null)
             {
                 // Cumulative average: 1 / batches seen. What (double)count does, with the Scalar kept alive.
                 using var batches = count.ToScalar();

@@ -161,13 +161,13 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     private Tensor Emit(Tensor spike, NeuronScalars scalars)
     {
         var y = _threshold == 1.0 ? spike.alias() : spike.mul(scalars.Threshold);
-        if (scalars.DropoutRate is { } rate && scalars.KeepScale is { } keepScale) y = y * DropoutMask(y, scalars.DropoutRateValue, rate, keepScale);
+        if (scalars.DropoutRate is { } rate && scalars.KeepScale is { } keepScale) y = y * DropoutMask(y, rate, keepScale);
         return y;
     }
 
-    private Tensor DropoutMask(Tensor like, double rateValue, Scalar rate, Scalar keepScale)
+    private Tensor DropoutMask(Tensor like, Scalar rate, Scalar keepScale)
     {
-        if (rateValue >= 1) return torch.zeros_like(like);
+        if (DropoutRate >= 1) return torch.zeros_like(like);
         _dropoutGenerator ??= new torch.Generator((ulong)_dropoutSeed, torch.CPU);
         var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(rate).to_type(like.dtype);
         return keep.to(like.device).div_(keepScale);
@@ -212,7 +212,6 @@ internal sealed class NeuronScalars : IDisposable
         Threshold = threshold.ToScalar();
         Tau = tau.ToScalar();
         InitialMembrane = (initialMembrane * threshold).ToScalar();
-        DropoutRateValue = dropoutRate;
         if (dropoutRate > 0)
         {
             DropoutRate = dropoutRate.ToScalar();
@@ -229,8 +228,6 @@ internal sealed class NeuronScalars : IDisposable
 
     /// <summary>1 − p, the divisor of the kept spikes (null when dropout is off).</summary>
     public Scalar? KeepScale { get; }
-
-    public double DropoutRateValue { get; }
 
     public void Dispose()
     {

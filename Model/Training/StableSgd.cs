@@ -51,15 +51,8 @@ public static class StableSgd
                 if (momentum != 0)
                 {
                     var buf = state.momentum_buffer;
-                    if (buf is null)
-                    {
-                        buf = grad.clone().detach().DetachFromDisposeScope();
-                        state.momentum_buffer = buf;
-                    }
-                    else
-                    {
-                        buf.mul_(momentumScalar).add_(grad, gradientScale);
-                    }
+                    if (buf is null) buf = grad.clone().detach().DetachFromDisposeScope();
+                    else buf.mul_(momentumScalar).add_(grad, gradientScale);
                     grad = nesterov ? grad.add(buf, momentumScalar) : buf;
                     state.momentum_buffer = buf;
                 }
