@@ -14,7 +14,11 @@ internal sealed record DemoSettings
     /// <summary>Architecture name (built-in or registered).</summary>
     public string Arch { get; init; } = DemoArchitecture.Name;
 
-    /// <summary>Timesteps T.</summary>
+    /// <summary>
+    /// Timesteps T. 8 keeps the default within 15 minutes; the method's 16 for DVS128 Gesture (`--T 16`) measured 1,887 s
+    /// and brought Top-K at ε = 0 to 0.47·T (α = 0.002) and 0.62·T (α = 0) at the demo's seed, 0.51–0.55·T on average
+    /// over calibration seeds, against about 0.59·T at T = 8.
+    /// </summary>
     public int T { get; init; } = 8;
 
     /// <summary>Spatial downsampling of the 128×128 sensor.</summary>
