@@ -12,9 +12,6 @@ namespace EventSnn.Model.Conversion;
 /// </summary>
 public static class AnnRcs
 {
-    /// <summary>Added under the square root of the per-sample mean square, as in the method's code.</summary>
-    public const double Epsilon = 1e-5;
-
     /// <summary>q_l[n] for one layer: the layer's batch maximum divided by each sample's RMS activation. Shape [N].</summary>
     public static Tensor LayerRatio(Tensor preActivation)
     {

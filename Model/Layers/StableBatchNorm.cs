@@ -39,8 +39,8 @@ public static class StableBatchNorm
             module.weight, module.bias, useBatchStatistics, exponentialAverageFactor, module.eps);
     }
 
-    // The modules' own checks (their ValidateInputDimensions is protected).
-    private static void CheckDimensions(BatchNorm module, Tensor input)
+    /// <summary>The modules' own input-rank checks (their <c>ValidateInputDimensions</c> is protected).</summary>
+    internal static void CheckDimensions(BatchNorm module, Tensor input)
     {
         long d = input.ndim;
         switch (module)

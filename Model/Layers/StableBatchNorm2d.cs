@@ -21,8 +21,5 @@ public sealed class StableBatchNorm2d : BatchNorm
     public override Tensor forward(Tensor input) => StableBatchNorm.Forward(this, input);
 
     /// <inheritdoc/>
-    protected override void ValidateInputDimensions(Tensor input)
-    {
-        if (input.ndim != 4) throw new ArgumentException($"expected 4D input, but got {input.ndim}D input.");
-    }
+    protected override void ValidateInputDimensions(Tensor input) => StableBatchNorm.CheckDimensions(this, input);
 }
