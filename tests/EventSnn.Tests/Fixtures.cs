@@ -1,6 +1,6 @@
 namespace EventSnn.Tests;
 
-/// <summary>Locates the shared test fixtures (<c>../shared/fixtures</c> next to the repository) and the repo root.</summary>
+/// <summary>Locates the test fixtures (<c>tests/fixtures</c> in the repository) and the repo root.</summary>
 public static class Fixtures
 {
     /// <summary>The repository root: the first folder above the test binaries that holds EventSnn.sln.</summary>
@@ -14,15 +14,15 @@ public static class Fixtures
         }
     }
 
-    /// <summary>The fixtures folder: $EVENTSNN_FIXTURES, else ../shared/fixtures beside the repository.</summary>
+    /// <summary>The fixtures folder: $EVENTSNN_FIXTURES, else <c>tests/fixtures</c> in the repository.</summary>
     public static string Dir
     {
         get
         {
             string? env = Environment.GetEnvironmentVariable("EVENTSNN_FIXTURES");
             if (!string.IsNullOrEmpty(env)) return env;
-            string path = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
-            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"shared fixtures not found at {path}; set EVENTSNN_FIXTURES");
+            string path = Path.Combine(RepoRoot, "tests", "fixtures");
+            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"test fixtures not found at {path}; set EVENTSNN_FIXTURES");
             return path;
         }
     }
