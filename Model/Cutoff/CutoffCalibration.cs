@@ -55,6 +55,9 @@ public sealed class CutoffCalibration
     /// <summary>SpikeCP thresholds for every swept coverage.</summary>
     public List<ConformalThresholds> Conformal { get; init; } = [];
 
+    /// <summary>Risk-controlled Top-K thresholds (<see cref="RiskControlledCutoff"/>), one per δ asked for; empty when none was.</summary>
+    public List<RiskControlledThresholds> Risk { get; init; } = [];
+
     /// <summary>Checkpoint the calibration belongs to (informational).</summary>
     public string? Model { get; init; }
 
@@ -83,7 +86,8 @@ public sealed class CutoffCalibration
         CutoffCalibration? c;
         try { c = JsonSerializer.Deserialize<CutoffCalibration>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a cutoff calibration file: {e.Message}", e); }
-        if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T))
+        if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T)
+            || c.Risk.Any(r => r.Thresholds.Length != c.T || !(r.Delta > 0 && r.Delta < 1) || !(r.Confidence > 0 && r.Confidence < 1)))
             throw new InvalidDataException($"{path}: cutoff calibration is incomplete or its threshold arrays do not have length T");
         return c;
     }

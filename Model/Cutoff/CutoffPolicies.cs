@@ -11,7 +11,8 @@ public static class CutoffPolicies
 
     /// <summary>
     /// One online policy from a calibration: "topk" (at <paramref name="setting"/> = ε, default the operating
-    /// point) or "conformal" (setting = coverage, default the highest calibrated). Uncalibrated families
+    /// point), "topk-risk" (setting = δ, default the smallest calibrated) or "conformal" (setting = coverage,
+    /// default the highest calibrated). Uncalibrated families
     /// ("softmax", "entropy", "fixed") need a setting.
     /// </summary>
     public static ICutoffPolicy FromCalibration(CutoffCalibration calibration, string policy = "topk", double? setting = null, double temperature = 1.0)
@@ -29,10 +30,16 @@ public static class CutoffPolicies
                         : calibration.Conformal.FirstOrDefault(e => Math.Abs(e.Coverage - setting.Value) < 1e-12)
                           ?? throw new ArgumentException($"coverage {setting} was not calibrated");
                 return new ConformalPolicy(c.Thresholds, c.Coverage);
+            case "topk-risk":
+                if (calibration.Risk.Count == 0) throw new ArgumentException("the calibration has no risk-controlled thresholds (calibrate with --risk DELTA)");
+                var r = setting is null ? calibration.Risk.MinBy(e => e.Delta)!
+                        : calibration.Risk.FirstOrDefault(e => Math.Abs(e.Delta - setting.Value) < 1e-12)
+                          ?? throw new ArgumentException($"δ={setting} was not calibrated; calibrated: {string.Join(", ", calibration.Risk.Select(e => e.Delta))}");
+                return new RiskControlledTopKPolicy(r);
             case "softmax": return new SoftmaxPolicy(setting ?? throw new ArgumentException("softmax needs a threshold"), temperature);
             case "entropy": return new EntropyPolicy(setting ?? throw new ArgumentException("entropy needs a threshold"), temperature);
             case "fixed": return new FixedPolicy((int)(setting ?? calibration.T));
-            default: throw new ArgumentException($"unknown cutoff policy '{policy}' (topk, softmax, entropy, conformal, fixed)");
+            default: throw new ArgumentException($"unknown cutoff policy '{policy}' (topk, topk-risk, softmax, entropy, conformal, fixed)");
         }
     }
 
@@ -48,6 +55,7 @@ public static class CutoffPolicies
             if (calibration.T != T) throw new ArgumentException($"calibration covers T={calibration.T} but the outputs have T={T}");
             list.AddRange(calibration.TopK.Select(e => (ICutoffPolicy)new TopKPolicy(e.Thresholds, e.Epsilon)));
             list.AddRange(calibration.Conformal.Select(e => (ICutoffPolicy)new ConformalPolicy(e.Thresholds, e.Coverage)));
+            list.AddRange(calibration.Risk.Select(e => (ICutoffPolicy)new RiskControlledTopKPolicy(e)));
         }
         list.AddRange(DefaultSoftmaxThresholds.Select(s => (ICutoffPolicy)new SoftmaxPolicy(s, temperature)));
         list.AddRange(DefaultEntropyThresholds.Select(s => (ICutoffPolicy)new EntropyPolicy(s, temperature)));

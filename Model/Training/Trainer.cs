@@ -131,6 +131,7 @@ public sealed class Trainer
             ["rcsAlpha"] = options.RcsAlpha.ToString("R", inv),
             ["dropout"] = options.Dropout.ToString("R", inv),
             ["seed"] = options.Seed.ToString(inv),
+            ["validationFraction"] = options.ValidationFraction.ToString("R", inv),
             ["trainAccuracy"] = r.TrainAccuracy.ToString("R", inv),
         };
         if (r.ValidationAccuracy is double v) d["validationAccuracy"] = v.ToString("R", inv);

@@ -66,6 +66,30 @@ public class DemoTests
             Assert.True(c.Code == 0, c.Err + c.Out);
             Assert.Equal(demoCal.Thresholds, CutoffCalibration.Load(cal).Thresholds);
 
+            // `calibrate --risk`: risk-controlled thresholds chosen on the held-out validation part of the training
+            // split, stored beside the method's, and evaluated as their own policy.
+            string riskCal = Path.Combine(dir, "risk.cutoff.json");
+            var rc = EventSnnProcess.Run(TimeSpan.FromMinutes(2), null, "calibrate", "--model", ckpt, "--data", Path.Combine(dir, "data"),
+                "--cache", Path.Combine(dir, "frame-cache"), "--seed", "1200", "--risk", "0.2", "--confidence", "0.9", "--out", riskCal);
+            Assert.True(rc.Code == 0, rc.Err + rc.Out);
+            Assert.Contains("risk δ=0.2 at confidence 0.9", rc.Out);
+            var withRisk = CutoffCalibration.Load(riskCal);
+            Assert.Equal(demoCal.Thresholds, withRisk.Thresholds);
+            var risk = Assert.Single(withRisk.Risk);
+            Assert.Equal("validation", risk.Split);
+            Assert.Equal(demoEval.Timesteps, risk.Thresholds.Length);
+            Assert.True(risk.CorrectAtT > 0 && risk.CorrectAtT <= risk.CalibrationSamples);
+            Assert.Equal(RiskControlledCutoff.MinCertifiableDelta(risk.CorrectAtT, 0.9), risk.MinCertifiableDelta, 12);
+            var riskEval = EventSnnProcess.Run(TimeSpan.FromMinutes(2), null, "eval", "--model", ckpt, "--data", Path.Combine(dir, "data"),
+                "--cache", Path.Combine(dir, "frame-cache"), "--calibration", riskCal, "--json");
+            Assert.True(riskEval.Code == 0, riskEval.Err + riskEval.Out);
+            var riskPoint = EvaluationResult.FromJson(riskEval.Out, "eval --json").Find("topk-risk", 0.2);
+            Assert.NotNull(riskPoint);
+            Assert.Equal(risk.Thresholds, riskPoint!.Thresholds);
+            var badRisk = EventSnnProcess.Run("calibrate", "--model", ckpt, "--data", Path.Combine(dir, "data"), "--risk", "1.5");
+            Assert.Equal(2, badRisk.Code);
+            Assert.Contains("--risk", badRisk.Err);
+
             // Bad input: a missing checkpoint is a clear error, not a crash.
             var bad = EventSnnProcess.Run("eval", "--model", Path.Combine(dir, "nope.ckpt"), "--data", Path.Combine(dir, "data"));
             Assert.Equal(2, bad.Code);

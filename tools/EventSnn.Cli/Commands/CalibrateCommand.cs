@@ -22,11 +22,17 @@ internal static class CalibrateCommand
         var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var output = new Option<string?>("--out", "-o") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
         var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
+        var risk = new Option<double?>("--risk") { Description = "also choose risk-controlled Top-K thresholds: the share of samples correct at T that early exit makes wrong stays ≤ DELTA (e.g. 0.01) with probability --confidence; chosen on the held-out validation part of the training split (Learn-then-Test)" };
+        var confidence = new Option<double>("--confidence") { Description = "probability with which the --risk bound holds", DefaultValueFactory = _ => 0.95 };
         var cmd = new Command("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split (METHOD.md §2.2).");
-        foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json, risk, confidence }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
+            double? delta = parse.GetValue(risk);
+            double conf = parse.GetValue(confidence);
+            if (delta is double d0 && !(d0 > 0 && d0 < 1)) { Console.Error.WriteLine($"error: --risk must be a share in (0, 1), got {d0}"); return 2; }
+            if (!(conf > 0 && conf < 1)) { Console.Error.WriteLine($"error: --confidence must be in (0, 1), got {conf}"); return 2; }
             try
             {
                 var (net, info) = Checkpoint.Load(ckpt);
@@ -34,6 +40,7 @@ internal static class CalibrateCommand
                 using var train = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Train);
                 var settings = new CalibrationSettings { Epsilon = parse.GetValue(epsilon) };
                 var cal = Evaluator.Calibrate(net, train, settings, parse.GetValue(dropout), parse.GetValue(seed), parse.GetValue(batch), ckpt);
+                if (delta is double d) cal.Risk.Add(RiskCalibration.Calibrate(net, ckpt, train, d, conf, parse.GetValue(batch)));
                 string path = parse.GetValue(output) ?? CutoffCalibration.PathFor(ckpt);
                 cal.Save(path);
                 if (parse.GetValue(json)) Console.WriteLine(File.ReadAllText(path));
@@ -41,6 +48,10 @@ internal static class CalibrateCommand
                 {
                     Console.WriteLine($"calibrated on {cal.Samples} training samples (dropout {cal.Dropout}, seed {cal.Seed?.ToString() ?? "-"}), largest gap {cal.MaxGap:0.###}");
                     Console.WriteLine($"β_t at ε={cal.Epsilon}: {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.###")))}");
+                    foreach (var r in cal.Risk)
+                        Console.WriteLine(double.IsPositiveInfinity(r.Lambda)
+                            ? $"risk δ={r.Delta} at confidence {r.Confidence}: not certifiable on {r.CorrectAtT} {r.Split} samples correct at T (the smallest δ they can certify is {r.MinCertifiableDelta:0.####}); this policy never exits before T"
+                            : $"risk δ={r.Delta} at confidence {r.Confidence}: λ={r.Lambda:0.####} (β_t = λ·t), {r.Losses} of {r.CorrectAtT} {r.Split} samples correct at T lost; smallest certifiable δ {r.MinCertifiableDelta:0.####}");
                     Console.WriteLine($"saved: {path}");
                 }
                 return 0;

@@ -12,7 +12,7 @@ internal static class ReportPlots
     public const int Width = 640;
     public const int Height = 420;
 
-    private static readonly string[] PolicyOrder = ["topk", "softmax", "entropy", "conformal", "fixed"];
+    private static readonly string[] PolicyOrder = ["topk", "topk-risk", "softmax", "entropy", "conformal", "fixed"];
 
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
