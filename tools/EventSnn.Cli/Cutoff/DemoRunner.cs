@@ -34,39 +34,9 @@ internal static class DemoRunner
         try
         {
             // 1. data
-            string dataDir = Path.Combine(outDir, "data");
-            log.Stage("synthesize gesture recordings");
-            // Re-running the demo into the same folder reuses recordings made with the same options and generator version.
-            string stamp = Path.Combine(dataDir, "synthetic-options.json");
-            string options = JsonSerializer.Serialize(new { generator = SyntheticGestureDataset.GeneratorVersion, options = s.Synthetic with { Parallelism = 0 } });
-            if (File.Exists(stamp) && File.ReadAllText(stamp) == options && Directory.Exists(Path.Combine(dataDir, "DvsGesture")))
-                log.Done("reused the recordings already in " + dataDir);
-            else
-            {
-                if (File.Exists(stamp)) File.Delete(stamp);
-                var synth = SyntheticGestureDataset.Generate(dataDir, s.Synthetic, new Progress<double>(f => log.Fraction(f)));
-                File.WriteAllText(stamp, options);
-                log.Done($"{synth.TrainSamples} train / {synth.TestSamples} test gestures, {synth.Events:N0} events, {synth.Seconds:0.0} s");
-            }
-
-            var ds = DatasetCatalog.Open("dvsgesture", dataDir);
-            var settings = FrameSettings.For(ds, s.T, s.Downsample, s.WindowStartUs, s.WindowEndUs);
-            string cacheDir = Path.Combine(outDir, "frame-cache");
-            log.Stage("bin frames");
-            using var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir);
-            using var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir);
-            log.Done($"{train.Count} + {test.Count} samples of {s.T}x2x{settings.Height}x{settings.Width}");
-
-            var info = new ModelInfo
-            {
-                Arch = s.Arch, T = s.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
-                Height = settings.Height, Width = settings.Width, Dataset = ds.Name, Kind = "snn", Neuron = NeuronSettings.Lif(),
-                Frames = new FrameInfo
-                {
-                    Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
-                    WindowStartUs = s.WindowStartUs, WindowEndUs = s.WindowEndUs,
-                },
-            };
+            var (train, test, info) = PrepareData(outDir, s, log);
+            using var _train = train;
+            using var _test = test;
 
             // 2. two models
             var models = new List<DemoModel>();
@@ -105,7 +75,49 @@ internal static class DemoRunner
         }
     }
 
-    private static DemoModel TrainAndEvaluate(string name, double alpha, string folder, ModelInfo info, DemoSettings s,
+    /// <summary>
+    /// Synthesizes (or reuses) the demo's recordings under <c>OUT/data</c>, bins both splits into <c>OUT/frame-cache</c>
+    /// and describes the model input. The caller disposes the frame sets.
+    /// </summary>
+    internal static (FrameSet Train, FrameSet Test, ModelInfo Info) PrepareData(string outDir, DemoSettings s, StageLog log)
+    {
+        string dataDir = Path.Combine(outDir, "data");
+        log.Stage("synthesize gesture recordings");
+        // Re-running the demo into the same folder reuses recordings made with the same options and generator version.
+        string stamp = Path.Combine(dataDir, "synthetic-options.json");
+        string options = JsonSerializer.Serialize(new { generator = SyntheticGestureDataset.GeneratorVersion, options = s.Synthetic with { Parallelism = 0 } });
+        if (File.Exists(stamp) && File.ReadAllText(stamp) == options && Directory.Exists(Path.Combine(dataDir, "DvsGesture")))
+            log.Done("reused the recordings already in " + dataDir);
+        else
+        {
+            if (File.Exists(stamp)) File.Delete(stamp);
+            var synth = SyntheticGestureDataset.Generate(dataDir, s.Synthetic, new Progress<double>(f => log.Fraction(f)));
+            File.WriteAllText(stamp, options);
+            log.Done($"{synth.TrainSamples} train / {synth.TestSamples} test gestures, {synth.Events:N0} events, {synth.Seconds:0.0} s");
+        }
+
+        var ds = DatasetCatalog.Open("dvsgesture", dataDir);
+        var settings = FrameSettings.For(ds, s.T, s.Downsample, s.WindowStartUs, s.WindowEndUs);
+        string cacheDir = Path.Combine(outDir, "frame-cache");
+        log.Stage("bin frames");
+        var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir);
+        var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir);
+        log.Done($"{train.Count} + {test.Count} samples of {s.T}x2x{settings.Height}x{settings.Width}");
+
+        var info = new ModelInfo
+        {
+            Arch = s.Arch, T = s.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
+            Height = settings.Height, Width = settings.Width, Dataset = ds.Name, Kind = "snn", Neuron = NeuronSettings.Lif(),
+            Frames = new FrameInfo
+            {
+                Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
+                WindowStartUs = s.WindowStartUs, WindowEndUs = s.WindowEndUs,
+            },
+        };
+        return (train, test, info);
+    }
+
+    internal static DemoModel TrainAndEvaluate(string name, double alpha, string folder, ModelInfo info, DemoSettings s,
         FrameSet train, FrameSet test, StageLog log, CancellationToken cancel)
     {
         log.Stage($"train {name} ({s.Arch}, {s.Epochs} epochs)");
@@ -183,7 +195,7 @@ internal static class DemoRunner
     }
 
     /// <summary>Stage-by-stage progress on stderr: a redrawn bar on a terminal, one line per stage otherwise.</summary>
-    private sealed class StageLog
+    internal sealed class StageLog(string prefix = "demo")
     {
         private readonly bool interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         private readonly Stopwatch watch = new();
@@ -194,7 +206,7 @@ internal static class DemoRunner
         {
             stage = name;
             watch.Restart();
-            if (!interactive) Console.Error.WriteLine($"demo: {name} ...");
+            if (!interactive) Console.Error.WriteLine($"{prefix}: {name} ...");
             else Fraction(0);
         }
 
@@ -209,7 +221,7 @@ internal static class DemoRunner
         public void Done(string what)
         {
             if (interactive) { Console.Error.Write("\r" + new string(' ', lastWidth) + "\r"); lastWidth = 0; }
-            Console.Error.WriteLine($"demo: {stage}: {what} ({watch.Elapsed.TotalSeconds:0.0} s)");
+            Console.Error.WriteLine($"{prefix}: {stage}: {what} ({watch.Elapsed.TotalSeconds:0.0} s)");
         }
     }
 }
