@@ -32,6 +32,21 @@ public class DemoTests
                 Assert.True(File.Exists(Path.Combine(dir, "report", file)), file + " missing in the report");
             ReportRenderTests.AssertEveryPlotVisible(Path.Combine(dir, "report"), 8);
 
+            // summary.json names each model's operating point, chosen on the validation split, with its test figures.
+            Assert.Contains("Operating points, chosen on the validation split", stdout);
+            using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json"))))
+                foreach (var (m, folder) in summary.RootElement.GetProperty("models").EnumerateArray().Zip(folders))
+                {
+                    var op = m.GetProperty("operating_point");
+                    Assert.Equal("validation", op.GetProperty("chosen_on").GetString());
+                    var evalOf = EvaluationResult.Load(Path.Combine(folder, "eval.json"));
+                    var point = evalOf.Find(op.GetProperty("policy").GetString()!, op.GetProperty("setting").GetDouble());
+                    Assert.NotNull(point);
+                    Assert.Equal(point!.MeanTimesteps, op.GetProperty("test_mean_timesteps").GetDouble(), 12);
+                    Assert.True(op.GetProperty("calibration_accuracy").GetDouble() >= op.GetProperty("calibration_accuracy_at_t").GetDouble() - 1.0 / op.GetProperty("calibration_samples").GetInt32() - 1e-12);
+                    Assert.Single(CutoffCalibration.Load(Path.Combine(folder, "best.ckpt.cutoff.json")).Risk);
+                }
+
             // The demo's eval.json agrees with its own dump and calibration.
             string m0 = folders[0];
             var demoEval = EvaluationResult.Load(Path.Combine(m0, "eval.json"));

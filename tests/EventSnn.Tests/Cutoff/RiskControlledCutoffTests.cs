@@ -144,3 +144,30 @@ public class RiskControlledCutoffTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Throws<ArgumentException>(() => RiskControlledCutoff.Calibrate(set, 0.1, 0.95, [0, 1]));
     }
 }
+
+public class OperatingPointTests
+{
+    [Fact]
+    public void ChoosesTheEarliestSettingWithinOneErrorOfT()
+    {
+        // T = 3, K = 2, three samples of class 0. Gaps at t = 1: 0.5, 0.5, 3 (sample 2 leans to class 1 first).
+        float[] o =
+        [
+            1.5f, 1f, /**/ 1f, 0f, /**/ 1f, 0f,
+            1.5f, 1f, /**/ 1f, 0f, /**/ 1f, 0f,
+            0f, 3f,   /**/ 4f, 0f, /**/ 1f, 0f,
+        ];
+        var set = new OutputSet(3, 3, 2, o, [0, 0, 0]);
+        var aggressive = new TopKPolicy([0.1, 0.1, 0.1], 0.09);  // exits everyone at t = 1; sample 2 wrong
+        var cautious = new TopKPolicy([5, 0.1, 0.1], 0);         // exits everyone at t = 2, all correct
+        var op = OperatingPointSelector.Choose(set, [cautious, aggressive], maxExtraErrors: 0);
+        Assert.Equal(("topk", 0.0), (op.Policy, op.Setting));
+        Assert.Equal(2.0, op.CalibrationMeanTimesteps, 12);
+        var loose = OperatingPointSelector.Choose(set, [cautious, aggressive], maxExtraErrors: 1);
+        Assert.Equal(0.09, loose.Setting);
+        Assert.Equal(1.0, loose.CalibrationMeanTimesteps, 12);
+        // With no candidate good enough, classification at T is the operating point.
+        var none = OperatingPointSelector.Choose(set, [aggressive], maxExtraErrors: 0);
+        Assert.Equal(("fixed", 3.0), (none.Policy, none.Setting));
+    }
+}

@@ -14,7 +14,7 @@ using Spectre.Console;
 namespace EventSnn.Cli.Cutoff;
 
 /// <summary>One model of the demo: where its files are and its evaluation.</summary>
-internal sealed record DemoModel(string Name, double Alpha, string Folder, string Checkpoint, string Calibration, string EvalJson, string Dump, EvaluationResult Result, double TrainSeconds);
+internal sealed record DemoModel(string Name, double Alpha, string Folder, string Checkpoint, string Calibration, string EvalJson, string Dump, EvaluationResult Result, double TrainSeconds, OperatingPoint OperatingPoint);
 
 /// <summary>
 /// `eventsnn demo`: synthesize the gesture dataset, train a network without (α = 0) and with RCS (α &gt; 0),
@@ -139,9 +139,14 @@ internal static class DemoRunner
         var (net, stored) = Checkpoint.Load(ckpt);
         using var _ = net;
         var cal = Evaluator.Calibrate(net, train, new CalibrationSettings(), 0.3, s.Seed, 32, ckpt, new Progress<int>(d => log.Fraction((double)d / train.Count)));
+        // Risk-controlled thresholds and the operating point are chosen on the held-out validation part of the
+        // training split, never on the test split.
+        var heldOut = RiskCalibration.Outputs(net, ckpt, train, 32);
+        cal.Risk.Add(RiskCalibration.Calibrate(heldOut, s.RiskDelta, s.RiskConfidence));
         string calPath = CutoffCalibration.PathFor(ckpt);
         cal.Save(calPath);
-        log.Done($"β_t (ε=0): {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.##", Inv)))}");
+        var op = OperatingPointSelector.Choose(heldOut.Validation, CutoffPolicies.Sweep(cal.T, cal));
+        log.Done($"β_t (ε=0): {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.##", Inv)))}; operating point {op.Policy} {op.Setting.ToString("0.###", Inv)} ({op.CalibrationMeanTimesteps:0.00} steps on {op.Samples} validation samples)");
 
         log.Stage($"evaluate {name} on the test split");
         var (r, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions(), new Progress<int>(d => log.Fraction((double)d / test.Count)));
@@ -150,9 +155,9 @@ internal static class DemoRunner
         File.WriteAllText(json, r.ToJson());
         string dump = Path.Combine(folder, "outputs.h5");
         OutputDump.Write(dump, outputs);
-        var op = r.Find("topk", 0)!;
-        log.Done($"acc(T) {r.AccuracyAtT * 100:0.0}%, top-k ε=0 {op.Accuracy * 100:0.0}% at {op.MeanTimesteps:0.00}/{r.Timesteps} steps");
-        return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds);
+        var topk = r.Find("topk", 0)!;
+        log.Done($"acc(T) {r.AccuracyAtT * 100:0.0}%, top-k ε=0 {topk.Accuracy * 100:0.0}% at {topk.MeanTimesteps:0.00}/{r.Timesteps} steps");
+        return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds, op);
     }
 
     /// <summary>The table the demo prints (and the README quotes).</summary>
@@ -166,6 +171,16 @@ internal static class DemoRunner
             var r = m.Result;
             var op = r.Find("topk", 0)!;
             sb.AppendLine(string.Create(Inv, $"| {m.Name} | {m.Alpha:0.####} | {r.AccuracyAtT * 100:0.0}% | {op.Accuracy * 100:0.0}% | {op.MeanTimesteps:0.00} of {r.Timesteps} ({op.MeanTimesteps / r.Timesteps:0.00}·T) | {op.Speedup:0.00}× | {r.OctMean:0.00} |"));
+        }
+        sb.AppendLine();
+        sb.AppendLine("Operating points, chosen on the validation split (fewest mean steps with at most one more error there than at T), measured on the test split:");
+        foreach (var m in models)
+        {
+            var o = m.OperatingPoint;
+            var t = m.Result.Find(o.Policy, o.Setting);
+            string setting = o.Policy == "fixed" ? $"t={o.Setting:0}" : $"{o.Setting.ToString("0.###", Inv)}";
+            sb.AppendLine(t == null ? $"- {m.Name}: {o.Policy} {setting} (not in the test evaluation)"
+                : string.Create(Inv, $"- {m.Name}: {o.Policy} {setting}: {t.Accuracy * 100:0.0}% (at T {m.Result.AccuracyAtT * 100:0.0}%) after {t.MeanTimesteps:0.00} of {m.Result.Timesteps} steps, {t.Speedup:0.00}×"));
         }
         if (headline is { StepsA: double a, StepsB: double b })
             sb.AppendLine(string.Create(Inv, $"\nAt equal top-k accuracy {headline.Accuracy * 100:0.0}%: {models[0].Name} needs {a:0.00} mean steps, {models[1].Name} {b:0.00} (difference {b - a:+0.00;-0.00;0.00})."));
@@ -185,6 +200,7 @@ internal static class DemoRunner
                     name = m.Name, alpha = m.Alpha, checkpoint = m.Checkpoint, calibration = m.Calibration, eval_json = m.EvalJson, dump = m.Dump,
                     accuracy_at_t = m.Result.AccuracyAtT, topk_accuracy = op.Accuracy, topk_mean_timesteps = op.MeanTimesteps, speedup = op.Speedup,
                     oct_mean = m.Result.OctMean, train_seconds = m.TrainSeconds,
+                    operating_point = OperatingPointJson(m),
                 };
             }),
             equal_accuracy = files.Headline is { } h ? new { accuracy = h.Accuracy, steps_a = h.StepsA, steps_b = h.StepsB, difference = h.Difference } : null,
@@ -192,6 +208,18 @@ internal static class DemoRunner
             seconds,
         };
         File.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static object OperatingPointJson(DemoModel m)
+    {
+        var o = m.OperatingPoint;
+        var t = m.Result.Find(o.Policy, o.Setting);
+        return new
+        {
+            policy = o.Policy, setting = o.Setting, chosen_on = o.Split, rule = o.Rule, calibration_samples = o.Samples,
+            calibration_accuracy = o.CalibrationAccuracy, calibration_accuracy_at_t = o.CalibrationAccuracyAtT, calibration_mean_timesteps = o.CalibrationMeanTimesteps,
+            test_accuracy = t?.Accuracy, test_accuracy_at_t = m.Result.AccuracyAtT, test_mean_timesteps = t?.MeanTimesteps, test_speedup = t?.Speedup,
+        };
     }
 
     /// <summary>Stage-by-stage progress on stderr: a redrawn bar on a terminal, one line per stage otherwise.</summary>

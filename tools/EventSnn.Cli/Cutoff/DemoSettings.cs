@@ -51,6 +51,12 @@ internal sealed record DemoSettings
     /// <summary>Seed of training and calibration dropout.</summary>
     public int Seed { get; init; } = 1200;
 
+    /// <summary>δ of the risk-controlled Top-K thresholds calibrated beside the method's (share of samples correct at T lost).</summary>
+    public double RiskDelta { get; init; } = 0.05;
+
+    /// <summary>Confidence of the risk-controlled thresholds.</summary>
+    public double RiskConfidence { get; init; } = 0.95;
+
     /// <summary>Random-translation augmentation during training.</summary>
     public bool Augment { get; init; } = true;
 
