@@ -1,4 +1,5 @@
 using EventSnn.Datasets.Synthetic;
+using EventSnn.Model;
 
 namespace EventSnn.Cli.Cutoff;
 
@@ -12,7 +13,7 @@ internal sealed record DemoSettings
     public required SyntheticOptions Synthetic { get; init; }
 
     /// <summary>Architecture name (built-in or registered).</summary>
-    public string Arch { get; init; } = DemoArchitecture.Name;
+    public string Arch { get; init; } = Architectures.GestureSmall;
 
     /// <summary>
     /// Timesteps T. 8 keeps the default within 15 minutes; the method's 16 for DVS128 Gesture (`--T 16`) measured 1,887 s
