@@ -61,7 +61,7 @@ internal sealed class LiveRun : IAsyncDisposable
     {
         Feed.End(why);
         if (lingerSeconds <= 0 || ct.IsCancellationRequested) return;
-        try { await Task.Delay(TimeSpan.FromSeconds(lingerSeconds), ct); }
+        try { await Task.Delay(double.IsPositiveInfinity(lingerSeconds) ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(lingerSeconds), ct); }
         catch (OperationCanceledException) { }
     }
 
