@@ -172,6 +172,18 @@ public class LivePageTests(GestureCheckpointFixture gestures)
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void AnHttpPortInUseEndsClassifyWithAnErrorNamingIt()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var (code, _, err) = EventSnnProcess.Run(Limit, null, "stream", "classify", "--udp-listen", "127.0.0.1:0", "--model", gestures.Checkpoint,
+            "--http", $"127.0.0.1:{port}", "--duration", "5");
+        Assert.NotEqual(0, code);
+        Assert.Contains(port.ToString(CultureInfo.InvariantCulture), err);
+    }
+
     internal static async Task<List<(string Type, JsonElement Data)>> ReadEventsUntilEnd(HttpClient http)
     {
         using var response = await http.GetAsync("events", HttpCompletionOption.ResponseHeadersRead);

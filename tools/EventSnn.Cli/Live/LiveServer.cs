@@ -44,12 +44,13 @@ internal sealed class LiveServer : IAsyncDisposable
     };
 
     readonly WebApplication _app;
-    readonly CancellationTokenSource _stopping = new();
+    readonly CancellationTokenSource _stopping;
 
-    LiveServer(WebApplication app, Uri address)
+    LiveServer(WebApplication app, Uri address, CancellationTokenSource stopping)
     {
         _app = app;
         Address = address;
+        _stopping = stopping;
     }
 
     /// <summary>The page's address (with the port actually bound when 0 was asked for).</summary>
@@ -65,7 +66,7 @@ internal sealed class LiveServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        LiveServer? server = null;
+        var stopping = new CancellationTokenSource();
         byte[] page = ReadPage();
 
         app.MapGet("/", (HttpContext ctx) =>
@@ -88,16 +89,21 @@ internal sealed class LiveServer : IAsyncDisposable
         });
         app.MapGet("/events", async (HttpContext ctx) =>
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, server!._stopping.Token);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, stopping.Token);
             await ServeEventsAsync(ctx, feed, hello, counters, stop.Token);
         });
 
-        await app.StartAsync(cancellationToken);
+        try { await app.StartAsync(cancellationToken); }
+        catch
+        {
+            await app.DisposeAsync();
+            stopping.Dispose();
+            throw;
+        }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                     ?? throw new IOException("the HTTP server reported no address");
         var uri = new Uri(bound.Replace("[::]", "localhost", StringComparison.Ordinal) + "/");
-        server = new LiveServer(app, uri);
-        return server;
+        return new LiveServer(app, uri, stopping);
     }
 
     static byte[] ReadPage()
