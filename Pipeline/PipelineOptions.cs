@@ -20,4 +20,7 @@ public sealed record PipelineOptions
 
     /// <summary>Closed bins the queue between the binner and the network stage holds.</summary>
     public int BinCapacity { get; init; } = 32;
+
+    /// <summary>Optional watcher called on the network stage's thread after every step (see <see cref="Live.IPipelineObserver"/>).</summary>
+    public Live.IPipelineObserver? Observer { get; init; }
 }

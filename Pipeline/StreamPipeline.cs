@@ -32,7 +32,7 @@ public sealed class StreamPipeline : IEventSink
         _options = options;
         Counters = new PipelineCounters();
         _binner = new OnlineBinner(options.Binning, Counters);
-        _network = new NetworkStage(classifiers, exitRule, Counters);
+        _network = new NetworkStage(classifiers, exitRule, Counters) { Observer = options.Observer };
         _ingress = new StageChannel<StreamBatch>(options.IngressCapacity, options.Policy, dropped =>
         {
             if (dropped.Events is { } ev)
@@ -64,6 +64,12 @@ public sealed class StreamPipeline : IEventSink
 
     /// <summary>The largest number of bins seen queued before the network stage (at most the bin capacity).</summary>
     public int BinsMaxDepth => _bins.MaxDepth;
+
+    /// <summary>Batches queued before the binner now.</summary>
+    public int IngressDepth => _ingress.Reader.Count;
+
+    /// <summary>Bins queued before the network stage now.</summary>
+    public int BinsDepth => _bins.Reader.Count;
 
     /// <summary>
     /// Runs the source and every stage until the source ends and all its events have been classified, or

@@ -44,6 +44,9 @@ public sealed class NetworkStage
         _output = new float[_info.Classes];
     }
 
+    /// <summary>Optional watcher told of every step (on this stage's thread, before the cutoff is asked).</summary>
+    public Live.IPipelineObserver? Observer { get; init; }
+
     /// <summary>Decisions as they are made (published on the stage's thread; keep observers quick).</summary>
     public IObservable<StreamDecision> Decisions => _decisions;
 
@@ -172,6 +175,7 @@ public sealed class NetworkStage
         _counters.Add(ref _counters.BinsClassified, 1);
         _counters.Add(ref _counters.EventsClassified, bin.EventCount);
         _binCounted = true;
+        Observer?.Stepped(bin, s.Steps, acc);
 
         DecisionReason? reason = null;
         if (_exit(acc, s.Steps)) reason = DecisionReason.Cutoff;

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 using EventSnn.Tests.Cutoff;
+using EventSnn.Tests.Browser;
 using SkiaSharp;
 
 namespace EventSnn.Tests.Report;
@@ -11,58 +12,52 @@ public class ReportRenderTests
     /// <summary>Layout of one &lt;img class="plot"&gt; as measured in the browser.</summary>
     internal sealed record PlotBox(string Id, bool Loaded, int Left, int Top, int Width, int Height);
 
-    /// <summary>
-    /// Loads a copy of the page with a probe script that records, on load, whether each plot image decoded and
-    /// where it sits; returns the boxes and the page size.
-    /// </summary>
     /// <summary>Viewport width of both the probe and the screenshot, so both see the same layout.</summary>
     private const int PageWidth = 1400;
 
-    internal static (List<PlotBox> Boxes, int PageWidth, int PageHeight) Probe(string html)
+    /// <summary>
+    /// Opens the page in headless chromium (PuppeteerSharp) and returns, after load, whether each plot image decoded
+    /// and where it sits (content box, page coordinates), and the page size.
+    /// </summary>
+    internal static async Task<(List<PlotBox> Boxes, int PageWidth, int PageHeight)> Probe(HeadlessBrowser browser, string html)
     {
-        string probe = Path.Combine(Path.GetDirectoryName(html)!, "probe-" + Path.GetFileName(html));
-        const string script = """
-            <script>
-            window.addEventListener('load', function () {
-              var lines = [];
-              document.querySelectorAll('img.plot').forEach(function (i) {
-                var r = i.getBoundingClientRect();
-                // content box (inside the border), in page coordinates
-                lines.push(['plot', i.id, (i.complete && i.naturalWidth > 0) ? 1 : 0, Math.round(r.left + window.scrollX + i.clientLeft),
-                            Math.round(r.top + window.scrollY + i.clientTop), i.clientWidth, i.clientHeight].join(' '));
-              });
-              lines.push(['page', document.documentElement.scrollWidth, document.documentElement.scrollHeight].join(' '));
-              var pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = lines.join('\n');
-              document.body.appendChild(pre);
-            });
-            </script>
-            """;
-        File.WriteAllText(probe, File.ReadAllText(html).Replace("</body>", script + "</body>"));
-        string dom = HeadlessChromium.DumpDom(probe, PageWidth);
-        File.Delete(probe);
-        var pre = Regex.Match(dom, "<pre id=\"probe\">(.*?)</pre>", RegexOptions.Singleline);
-        Assert.True(pre.Success, "the probe script did not run; DOM ends with:\n" + dom[Math.Max(0, dom.Length - 300)..]);
-        string text = pre.Groups[1].Value;
-        var boxes = Regex.Matches(text, @"^plot (\S+) (\d) (-?\d+) (-?\d+) (\d+) (\d+)$", RegexOptions.Multiline)
-            .Select(m => new PlotBox(m.Groups[1].Value, m.Groups[2].Value == "1", int.Parse(m.Groups[3].Value), int.Parse(m.Groups[4].Value),
-                                     int.Parse(m.Groups[5].Value), int.Parse(m.Groups[6].Value))).ToList();
-        var page = Regex.Match(text, @"^page (\d+) (\d+)$", RegexOptions.Multiline);
-        Assert.True(page.Success, "the probe reported no page size: " + text);
-        return (boxes, int.Parse(page.Groups[1].Value), int.Parse(page.Groups[2].Value));
+        var page = await browser.NewPageAsync(PageWidth, 1000);
+        await page.GoToAsync(new Uri(Path.GetFullPath(html)).AbsoluteUri, new PuppeteerSharp.NavigationOptions { WaitUntil = [PuppeteerSharp.WaitUntilNavigation.Load] });
+        var found = await page.EvaluateFunctionAsync<System.Text.Json.JsonElement>("""
+            () => Array.from(document.querySelectorAll('img.plot')).map(i => {
+              const r = i.getBoundingClientRect();
+              return { Id: i.id, Loaded: i.complete && i.naturalWidth > 0, Left: Math.round(r.left + window.scrollX + i.clientLeft),
+                       Top: Math.round(r.top + window.scrollY + i.clientTop), Width: i.clientWidth, Height: i.clientHeight };
+            })
+            """);
+        var boxes = found.EnumerateArray().Select(b => new PlotBox(b.GetProperty("Id").GetString()!, b.GetProperty("Loaded").GetBoolean(), b.GetProperty("Left").GetInt32(),
+            b.GetProperty("Top").GetInt32(), b.GetProperty("Width").GetInt32(), b.GetProperty("Height").GetInt32())).ToList();
+        int w = await page.EvaluateExpressionAsync<int>("document.documentElement.scrollWidth");
+        int h = await page.EvaluateExpressionAsync<int>("document.documentElement.scrollHeight");
+        await page.CloseAsync();
+        return (boxes, w, h);
     }
 
     /// <summary>
     /// Checks that every plot of a report page is visible in a real screenshot: each image decoded, lies inside the
     /// page, and the screenshot's pixels in its box match the PNG file of that plot (so it was actually painted).
+    /// Then checks, from the layout ScottPlot rendered each plot with (report.json), that no legend overlaps the data area.
     /// </summary>
-    internal static void AssertEveryPlotVisible(string reportDir, int expectedPlots)
+    internal static void AssertEveryPlotVisible(string reportDir, int expectedPlots, string? screenshotCopy = null) =>
+        Task.Run(() => AssertEveryPlotVisibleAsync(reportDir, expectedPlots, screenshotCopy)).GetAwaiter().GetResult();
+
+    internal static async Task AssertEveryPlotVisibleAsync(string reportDir, int expectedPlots, string? screenshotCopy = null)
     {
         string html = Path.Combine(reportDir, "index.html");
-        var (boxes, w, h) = Probe(html);
+        await using var browser = await HeadlessBrowser.LaunchAsync();
+        var (boxes, w, h) = await Probe(browser, html);
         Assert.Equal(expectedPlots, boxes.Count);
         Assert.All(boxes, b => Assert.True(b.Loaded, $"plot {b.Id} did not load"));
         string shot = Path.Combine(reportDir, "screenshot.png");
-        HeadlessChromium.Screenshot(html, shot, Math.Max(w, PageWidth), h);
+        var page = await browser.NewPageAsync(Math.Max(w, PageWidth), h);
+        await page.GoToAsync(new Uri(Path.GetFullPath(html)).AbsoluteUri);
+        await page.ScreenshotAsync(shot, new PuppeteerSharp.ScreenshotOptions { FullPage = true });
+        if (screenshotCopy is not null) File.Copy(shot, screenshotCopy, true);
         if (Environment.GetEnvironmentVariable("EVENTSNN_KEEP_REPORT") is string keep) CopyDir(reportDir, keep);
         using var screen = SKBitmap.Decode(shot);
         Assert.NotNull(screen);
@@ -86,7 +81,37 @@ public class ReportRenderTests
             Assert.True(same > 0.9 * total, $"plot {b.Id}: only {same}/{total} screenshot pixels match {Path.GetFileName(png)}");
             Assert.True(ink > 0.005 * total, $"plot {b.Id}: the screenshot region is blank");
         }
+        AssertNoLegendOverlapsData(reportDir);
     }
+
+    /// <summary>From report.json's layouts (ScottPlot's last render of each plot): every legend lies in the figure and outside the data area.</summary>
+    internal static void AssertNoLegendOverlapsData(string reportDir)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(reportDir, "report.json")));
+        int legends = 0;
+        foreach (var plot in doc.RootElement.GetProperty("plots").EnumerateArray())
+        {
+            string id = plot.GetProperty("id").GetString()!;
+            var layout = plot.GetProperty("layout");
+            var data = Box(layout.GetProperty("data"));
+            var figure = Box(layout.GetProperty("figure"));
+            Assert.True(data.Right - data.Left > 200 && data.Bottom - data.Top > 150, $"plot {id}: data area {data} is too small");
+            if (!layout.TryGetProperty("legend", out var l) || l.ValueKind == System.Text.Json.JsonValueKind.Null) continue;
+            var legend = Box(l);
+            legends++;
+            Assert.False(Overlaps(legend, data), $"plot {id}: legend {legend} overlaps the data area {data}");
+            Assert.True(legend.Left >= figure.Left && legend.Top >= figure.Top && legend.Right <= figure.Right && legend.Bottom <= figure.Bottom,
+                $"plot {id}: legend {legend} lies outside the figure {figure}");
+        }
+        Assert.True(legends > 0, "no plot has a legend");
+    }
+
+    internal readonly record struct Rect(double Left, double Top, double Right, double Bottom);
+
+    static Rect Box(System.Text.Json.JsonElement e) =>
+        new(e.GetProperty("left").GetDouble(), e.GetProperty("top").GetDouble(), e.GetProperty("right").GetDouble(), e.GetProperty("bottom").GetDouble());
+
+    internal static bool Overlaps(Rect a, Rect b) => a.Left < b.Right && b.Left < a.Right && a.Top < b.Bottom && b.Top < a.Bottom;
 
     private static void CopyDir(string from, string to)
     {
@@ -117,7 +142,7 @@ public class ReportRenderTests
     }
 
     [Fact]
-    public void TwoModelReportRendersEveryPlotInHeadlessChromium()
+    public async Task TwoModelReportRendersEveryPlotInHeadlessChromium()
     {
         string dir = Fixtures.TempDir();
         try
@@ -136,13 +161,15 @@ public class ReportRenderTests
             Assert.Contains("id=\"headline\"", html);
             var cutoffs = File.ReadAllLines(Path.Combine(outDir, "cutoffs.csv"));
             Assert.Contains(cutoffs, l => l.StartsWith("alpha0,topk,epsilon,0,"));
-            AssertEveryPlotVisible(outDir, 8);
+            string? shots = Environment.GetEnvironmentVariable("EVENTSNN_SCREENSHOTS") is { Length: > 0 } d ? d : null;
+            if (shots is not null) Directory.CreateDirectory(shots);
+            await AssertEveryPlotVisibleAsync(outDir, 8, shots is null ? null : Path.Combine(shots, "report.png"));
         }
         finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
-    public void VisibilityCheckCatchesABrokenPlot()
+    public async Task VisibilityCheckCatchesABrokenPlot()
     {
         string dir = Fixtures.TempDir();
         try
@@ -156,10 +183,38 @@ public class ReportRenderTests
             int at = text.IndexOf("id=\"oct-m1\"", StringComparison.Ordinal);
             int src = text.IndexOf("base64,", at, StringComparison.Ordinal) + 7;
             File.WriteAllText(html, text[..src] + "AAAA" + text[(src + 40)..]);
-            var (boxes, _, _) = Probe(html);
+            await using var browser = await HeadlessBrowser.LaunchAsync();
+            var (boxes, _, _) = await Probe(browser, html);
             Assert.Equal(4, boxes.Count);
             Assert.False(boxes.Single(b => b.Id == "oct-m1").Loaded);
             Assert.True(boxes.Where(b => b.Id != "oct-m1").All(b => b.Loaded));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void LegendCheckCatchesALegendOverTheDataAndTheOctPlotCountsWrongAtTApart()
+    {
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string a = WriteEval(dir, "only", 4, 0.1);
+            string outDir = Path.Combine(dir, "report");
+            Assert.Equal(0, EventSnnProcess.Run("report", a, "--out", outDir).Code);
+            AssertNoLegendOverlapsData(outDir);
+
+            var eval = EvaluationResult.Load(a);
+            int wrong = eval.Samples - (int)Math.Round(eval.AccuracyAtT * eval.Samples);
+            string json = File.ReadAllText(Path.Combine(outDir, "report.json"));
+            Assert.Contains($"grey: {wrong} samples wrong at T", json);
+
+            // Move one legend onto the data area: the check must fail.
+            var root = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            var plot = root["plots"]!.AsArray().First(p => p!["layout"]!["legend"] is not null)!;
+            plot["layout"]!["legend"] = plot["layout"]!["data"]!.DeepClone();
+            File.WriteAllText(Path.Combine(outDir, "report.json"), root.ToJsonString());
+            var failure = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertNoLegendOverlapsData(outDir));
+            Assert.Contains("overlaps the data area", failure.Message);
         }
         finally { Directory.Delete(dir, true); }
     }

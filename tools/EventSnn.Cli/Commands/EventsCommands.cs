@@ -18,6 +18,7 @@ internal static class EventsCommands
         cmd.Subcommands.Add(CreateInspect());
         cmd.Subcommands.Add(CreateConvert());
         cmd.Subcommands.Add(EventsFramesCommand.Create());
+        cmd.Subcommands.Add(Live.EventsView.Create());
         return cmd;
     }
 

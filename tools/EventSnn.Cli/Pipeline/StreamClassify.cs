@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EventSnn.Cli.Live;
 using EventSnn.Pipeline;
+using EventSnn.Pipeline.Live;
 using EventSnn.Pipeline.Binning;
 using EventSnn.Pipeline.Flow;
 using EventSnn.Pipeline.Network;
@@ -33,14 +35,17 @@ internal static class StreamClassify
         var once = new Option<bool>("--once") { Description = "TCP: stop when the server closes instead of reconnecting." };
         var idleExit = new Option<double>("--idle-exit") { Description = "Stop after this many seconds without new events, once some have arrived (0 = never)." };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0 = run until Ctrl+C)." };
+        var http = new Option<string?>("--http") { Description = "Serve a live page, /events (SSE), /metrics (Prometheus) and /healthz on [HOST:]PORT (host 127.0.0.1 unless given)." };
+        var httpLinger = new Option<double>("--http-linger") { Description = "With --http: keep serving this many seconds after the input ends (Ctrl+C ends it sooner)." };
 
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
-        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration })
+        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration, http, httpLinger })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT");
             if (r.GetValue(binUs) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("give at most one of --bin-us and --events-per-bin");
+            if (r.GetValue(httpLinger) < 0) r.AddError("--http-linger must be >= 0");
         });
         cmd.SetAction(async (parse, ct) =>
         {
@@ -88,8 +93,33 @@ internal static class StreamClassify
                     source = new Aedat4TcpSource(host, port, new Aedat4TcpOptions { Reconnect = !parse.GetValue(once) });
                 }
                 using var _ = receiver;
+                StreamPipeline? running = null;
+                LiveRun? live = null;
+                if (parse.GetValue(http) is { } httpAt)
+                {
+                    var liveOptions = new LiveFeedOptions
+                    {
+                        ClassNames = factory.Info.ClassNames,
+                        Timesteps = info.T,
+                        Thresholds = LiveRun.TopKThresholds(parse.GetValue(model)!, parse.GetValue(cutoff), parse.GetValue(cutoffSetting)),
+                    };
+                    LiveCounters ReadCounters() => running is { } p
+                        ? new LiveCounters(p.Counters.Snapshot(), p.IngressDepth, p.BinsDepth, options.IngressCapacity, options.BinCapacity)
+                        : new LiveCounters(new PipelineCountersSnapshot(), 0, 0, options.IngressCapacity, options.BinCapacity);
+                    var hello = new LiveHello("stream classify", source.Description, $"{info.Arch} T={info.T} {info.Height}x{info.Width}", cutoffText, factory.Info.ClassNames, info.T,
+                        liveOptions.Thresholds, liveOptions.MaxUpdatesPerSecond);
+                    live = await LiveRun.StartAsync(httpAt, liveOptions, hello, ReadCounters, ct);
+                    options = options with { Observer = live.Feed };
+                }
+                await using var liveScope = live;
 
-                var pipeline = new StreamPipeline(options, factory, exitRule);
+                var pipeline = running = new StreamPipeline(options, factory, exitRule);
+                if (live is not null)
+                {
+                    pipeline.Decisions.Subscribe(live.Decided, _ => { });
+                    if (asJson) output.Write("http", new { Url = live.Server.Address.ToString() });
+                    Console.Error.WriteLine($"live page on {live.Server.Address}");
+                }
                 string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {downsample}), " +
                                (window > 0 ? $"bins of {window} µs" : $"bins of {perBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}";
                 if (asJson) output.Write("start", new { Source = source.Description, Model = info.Arch, info.T, BinUs = window, EventsPerBin = perBin, Cutoff = cutoffText, Policy = options.Policy.Name() });
@@ -128,6 +158,7 @@ internal static class StreamClassify
                 }
                 await run;
                 Report(output, asJson, pipeline.Counters.Snapshot(), clock.Elapsed.TotalSeconds, final: true);
+                if (live is not null) await live.EndAsync("input ended", parse.GetValue(httpLinger), ct);
                 return 0;
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or System.Net.Sockets.SocketException or UnauthorizedAccessException or NotSupportedException)

@@ -50,7 +50,7 @@ internal static class LatencyReport
         {
             models,
             comparison = comparison.Select(c => new { accuracy = c.Accuracy, steps_a = c.StepsA, steps_b = c.StepsB, difference = c.Difference }),
-            plots = common.Concat(perModel.SelectMany(x => x)).Select(p => new { id = p.Id, file = p.FileName, caption = p.Caption }),
+            plots = common.Concat(perModel.SelectMany(x => x)).Select(p => new { id = p.Id, file = p.FileName, caption = p.Caption, layout = p.Layout }),
         }, new JsonSerializerOptions
         {
             WriteIndented = true,
@@ -115,10 +115,13 @@ internal static class LatencyReport
     {
         var h = new StringBuilder();
         h.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>EventSnn latency/accuracy report</title><style>")
-         .Append("body{font-family:sans-serif;margin:16px;background:#fff;color:#222}table{border-collapse:collapse;margin:8px 0}")
-         .Append("td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}")
-         .Append(".row{display:flex;flex-wrap:nowrap;gap:16px}figure{margin:0 0 12px 0;width:").Append(ReportPlots.Width).Append("px}")
-         .Append("figcaption{font-size:13px;color:#444}img.plot{display:block;border:1px solid #ddd}</style></head><body>");
+         .Append("body{font-family:").Append(ReportPlots.CssFontStack).Append(";margin:16px;background:#fff;color:#1d232b;font-size:14px}table{border-collapse:collapse;margin:8px 0}")
+         .Append("h1{font-size:22px}h2{font-size:17px;margin:22px 0 8px}")
+         .Append("td,th{border:1px solid #d0d5db;padding:3px 8px;text-align:right;font-variant-numeric:tabular-nums}th{background:#f0f2f4;font-weight:normal;color:#444}td:first-child,th:first-child{text-align:left}")
+         // One column on narrow screens, two side by side on wide ones.
+         .Append(".row{display:grid;grid-template-columns:minmax(0,").Append(ReportPlots.Width).Append("px);gap:16px}")
+         .Append("@media (min-width:").Append(2 * ReportPlots.Width + 64).Append("px){.row{grid-template-columns:repeat(2,minmax(0,").Append(ReportPlots.Width).Append("px))}}")
+         .Append("figure{margin:0 0 12px 0}figcaption{font-size:13px;color:#555;margin-top:4px}img.plot{display:block;border:1px solid #e1e5ea;max-width:100%;height:auto}</style></head><body>");
         h.Append("<h1>Latency/accuracy report</h1><p>Accumulated output Y(t) = O(1) + … + O(t); a cutoff policy stops a sample at the first step its rule fires (the last step always stops). ")
          .Append("Speed-up = T / mean exit step. OCT = earliest step from which the prediction stays correct (oracle, uses the label).</p>");
 
@@ -135,15 +138,26 @@ internal static class LatencyReport
             h.Append($"<p id=\"headline\">At equal Top-K accuracy {F(headline.Accuracy * 100, "0.0")}%, {E(models[1].Name!)} needs {F(headline.StepsB!.Value, "0.00")} mean steps and {E(models[0].Name!)} {F(headline.StepsA!.Value, "0.00")}: ")
              .Append(d < 0 ? $"{E(models[1].Name!)} exits {F(-d, "0.00")} steps earlier.</p>" : d > 0 ? $"{E(models[0].Name!)} exits {F(d, "0.00")} steps earlier.</p>" : "the same.</p>");
 
-        h.Append("<h2>Accuracy over time</h2><div class=\"row\">");
-        foreach (var p in common) h.Append(Img(p));
-        h.Append("</div>");
-        string[] sections = ["Accuracy vs mean timesteps per policy", "Exit-step histogram", "OCT distribution"];
-        for (int s = 0; s < sections.Length; s++)
+        if (models.Count == 1)
         {
-            h.Append($"<h2>{sections[s]}</h2><div class=\"row\">");
-            foreach (var pm in perModel) h.Append(Img(pm[s]));
+            // One model: its plots flow through the two columns.
+            h.Append("<h2>Accuracy, exit steps and OCT</h2><div class=\"row\">");
+            foreach (var p in common.Concat(perModel[0])) h.Append(Img(p));
             h.Append("</div>");
+        }
+        else
+        {
+            // Two models: one row per kind of plot, the models side by side.
+            h.Append("<h2>Accuracy over time</h2><div class=\"row\">");
+            foreach (var p in common) h.Append(Img(p));
+            h.Append("</div>");
+            string[] sections = ["Accuracy vs mean timesteps per policy", "Exit-step histogram", "OCT distribution"];
+            for (int s = 0; s < sections.Length; s++)
+            {
+                h.Append($"<h2>{sections[s]}</h2><div class=\"row\">");
+                foreach (var pm in perModel) h.Append(Img(pm[s]));
+                h.Append("</div>");
+            }
         }
 
         if (models.Count == 2)

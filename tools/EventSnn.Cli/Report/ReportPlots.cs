@@ -1,27 +1,114 @@
 using EventSnn.Model.Evaluation;
 using ScottPlot;
+using ScottPlot.Panels;
 
 namespace EventSnn.Cli.Report;
 
-/// <summary>One rendered plot: file name, caption and PNG bytes.</summary>
-internal sealed record ReportPlot(string Id, string FileName, string Caption, byte[] Png);
+/// <summary>A rectangle of a rendered plot in image pixels (origin top left).</summary>
+internal sealed record PixelBox(float Left, float Top, float Right, float Bottom)
+{
+    /// <summary>Whether the two rectangles share any area.</summary>
+    public bool Overlaps(PixelBox o) => Left < o.Right && o.Left < Right && Top < o.Bottom && o.Top < Bottom;
+}
+
+/// <summary>Where ScottPlot put the data area and the legend in the last render of a plot.</summary>
+/// <param name="Figure">The whole image.</param>
+/// <param name="Data">The data area (inside the axes).</param>
+/// <param name="Legend">The legend panel, or null when the plot has no legend.</param>
+internal sealed record PlotLayout(PixelBox Figure, PixelBox Data, PixelBox? Legend);
+
+/// <summary>One rendered plot: file name, caption, PNG bytes and the layout ScottPlot rendered it with.</summary>
+internal sealed record ReportPlot(string Id, string FileName, string Caption, byte[] Png, PlotLayout Layout);
 
 /// <summary>Renders the report's plots with ScottPlot (PNG).</summary>
 internal static class ReportPlots
 {
     public const int Width = 640;
-    public const int Height = 420;
+    public const int Height = 460;
 
-    private static readonly string[] PolicyOrder = ["topk", "topk-risk", "softmax", "entropy", "conformal", "fixed"];
+    /// <summary>The report's one font family, on its plots and its page (and on the live page).</summary>
+    public const string FontFamily = "DejaVu Sans";
+
+    /// <summary>CSS font stack of the pages, led by <see cref="FontFamily"/>.</summary>
+    public const string CssFontStack = "\"DejaVu Sans\", \"Liberation Sans\", Verdana, sans-serif";
+
+    // Drawn in this order: Top-K last, so it lies above the others.
+    private static readonly string[] PolicyOrder = ["fixed", "softmax", "entropy", "conformal", "topk-risk", "topk"];
 
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
-    private static byte[] Png(Plot plot) => plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    private static Color PolicyColor(string policy) => policy switch
+    {
+        "topk" => ColorOf(3),
+        "softmax" => ColorOf(1),
+        "entropy" => ColorOf(2),
+        "conformal" => ColorOf(4),
+        _ => ColorOf(7),
+    };
+
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Font.Set(FontFamily);
+        plot.Axes.Title.Label.FontSize = 15;
+        return plot;
+    }
+
+    // Timesteps are whole numbers: ticks at integers only, at most about a dozen.
+    private static void IntegerTicks(IAxis axis, double max) =>
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, Math.Ceiling(max / 12)));
+
+    // Accuracy axes start from chance (1/K) with chance marked, and end at 100 %.
+    private static void AccuracyAxis(Plot plot, int classes, string label)
+    {
+        double chance = classes > 0 ? 100.0 / classes : 0;
+        double lower = Math.Max(0, Math.Floor((chance - 2.5) / 5) * 5);
+        plot.Axes.SetLimitsY(lower, 102);
+        plot.YLabel(label);
+        if (classes > 0)
+        {
+            var line = plot.Add.HorizontalLine(chance, 1.5f, Colors.Gray, LinePattern.Dashed);
+            line.LegendText = $"chance 1/{classes} = {chance:0.#}%";
+        }
+    }
+
+    private static LegendPanel LegendBelow(Plot plot)
+    {
+        var panel = plot.ShowLegend(Edge.Bottom);
+        panel.Legend.Orientation = Orientation.Horizontal;
+        panel.Legend.FontName = FontFamily;
+        return panel;
+    }
+
+    private static (byte[] Png, PlotLayout Layout) Render(Plot plot, LegendPanel? legend = null)
+    {
+        byte[] png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        var last = plot.RenderManager.LastRender;
+        static PixelBox Box(PixelRect r) => new(r.Left, r.Top, r.Right, r.Bottom);
+        var data = last.Layout.DataRect;
+        PixelBox? legendBox = null;
+        if (legend is not null && last.Layout.PanelOffsets.TryGetValue(legend, out float offset) && last.Layout.PanelSizes.TryGetValue(legend, out float size))
+            legendBox = legend.Edge switch
+            {
+                Edge.Bottom => new PixelBox(data.Left, data.Bottom + offset, data.Right, data.Bottom + offset + size),
+                Edge.Top => new PixelBox(data.Left, data.Top - offset - size, data.Right, data.Top - offset),
+                Edge.Right => new PixelBox(data.Right + offset, data.Top, data.Right + offset + size, data.Bottom),
+                _ => new PixelBox(data.Left - offset - size, data.Top, data.Left - offset, data.Bottom),
+            };
+        return (png, new PlotLayout(Box(last.Layout.FigureRect), Box(data), legendBox));
+    }
+
+    private static ReportPlot Made(string id, string file, string caption, Plot plot, LegendPanel? legend = null)
+    {
+        var (png, layout) = Render(plot, legend);
+        return new ReportPlot(id, file, caption, png, layout);
+    }
 
     /// <summary>acc(t) for every model, one line each.</summary>
     public static ReportPlot AccuracyVsTimestep(IReadOnlyList<EvaluationResult> models)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
+        AccuracyAxis(plot, models.Max(r => r.Classes), "accuracy of argmax Y(t) (%)");
         for (int m = 0; m < models.Count; m++)
         {
             var r = models[m];
@@ -30,41 +117,57 @@ internal static class ReportPlots
             s.LegendText = r.Name ?? $"model {m + 1}";
             s.LineWidth = 2;
         }
+        int maxT = models.Max(r => r.Timesteps);
+        plot.Axes.SetLimitsX(0.5, maxT + 0.5);
+        IntegerTicks(plot.Axes.Bottom, maxT);
         plot.Title("Accuracy vs timestep (no cutoff)");
         plot.XLabel("timestep t");
-        plot.YLabel("accuracy of argmax Y(t) (%)");
-        plot.ShowLegend(Alignment.LowerRight);
-        return new ReportPlot("accuracy-vs-timestep", "accuracy_vs_timestep.png", "Accuracy of argmax Y(t) at every timestep t.", Png(plot));
+        var legend = LegendBelow(plot);
+        return Made("accuracy-vs-timestep", "accuracy_vs_timestep.png", "Accuracy of argmax Y(t) at every timestep t.", plot, legend);
     }
 
     /// <summary>Accuracy vs mean exit step for every policy of one model, with the Top-K operating point marked.</summary>
     public static ReportPlot Tradeoff(EvaluationResult r, int index, string slug)
     {
-        var plot = new Plot();
-        int c = 0;
+        var plot = NewPlot();
+        AccuracyAxis(plot, r.Classes, "accuracy (%)");
         foreach (string policy in PolicyOrder)
         {
             var pts = r.Cutoffs.Where(x => x.Policy == policy).OrderBy(x => x.MeanTimesteps).ToList();
-            if (pts.Count == 0) { c++; continue; }
-            var s = plot.Add.Scatter(pts.Select(p => p.MeanTimesteps).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray(), ColorOf(c++));
-            s.LegendText = policy;
-            s.MarkerSize = 6;
-            s.LineWidth = policy == "topk" ? 2.5f : 1.5f;
+            if (pts.Count == 0) continue;
+            bool topk = policy == "topk";
+            var s = plot.Add.Scatter(pts.Select(p => p.MeanTimesteps).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray(), PolicyColor(policy));
+            s.LegendText = topk ? "Top-K" : policy;
+            s.MarkerSize = topk ? 7 : 4;
+            s.LineWidth = topk ? 3f : 1.2f;
+            if (!topk) s.LinePattern = policy == "fixed" ? LinePattern.Dashed : LinePattern.Solid;
         }
+        var full = plot.Add.Marker(r.Timesteps, r.AccuracyAtT * 100, MarkerShape.FilledSquare, 11, Colors.Gray);
+        full.LegendText = $"all T={r.Timesteps} steps: {r.AccuracyAtT * 100:0.0}%";
         var op = OperatingPoint(r);
         if (op != null)
         {
+            // Drawn last: the operating point and its label lie above every curve.
             var mk = plot.Add.Marker(op.MeanTimesteps, op.Accuracy * 100, MarkerShape.OpenCircle, 18, Colors.Black);
-            mk.LegendText = $"top-k ε={op.Setting:0.##}: {op.Accuracy * 100:0.0}% at {op.MeanTimesteps:0.00} steps";
+            mk.LineWidth = 2;
+            var label = plot.Add.Text($"Top-K ε={op.Setting:0.##}: {op.Accuracy * 100:0.0}% at {op.MeanTimesteps:0.00} steps", op.MeanTimesteps, op.Accuracy * 100);
+            label.LabelFontName = FontFamily;
+            label.LabelFontSize = 12;
+            label.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
+            label.LabelBorderColor = PolicyColor("topk");
+            label.LabelBorderWidth = 1;
+            label.LabelPadding = 3;
+            // Below the point, towards the middle of the axis so it stays inside.
+            label.LabelAlignment = op.MeanTimesteps > (r.Timesteps + 1) / 2.0 ? Alignment.UpperRight : Alignment.UpperLeft;
+            label.OffsetY = 12;
         }
-        var full = plot.Add.Marker(r.Timesteps, r.AccuracyAtT * 100, MarkerShape.FilledSquare, 12, Colors.Gray);
-        full.LegendText = $"all T={r.Timesteps} steps: {r.AccuracyAtT * 100:0.0}%";
+        plot.Axes.SetLimitsX(0.5, r.Timesteps + 0.5);
+        IntegerTicks(plot.Axes.Bottom, r.Timesteps);
         plot.Title($"Accuracy vs mean timesteps: {r.Name}");
         plot.XLabel("mean exit step (timesteps)");
-        plot.YLabel("accuracy (%)");
-        plot.ShowLegend(Alignment.LowerRight);
-        return new ReportPlot($"tradeoff-{slug}", $"tradeoff_{slug}.png",
-            $"{r.Name}: accuracy vs mean timesteps for every policy and setting; circled: the Top-K operating point.", Png(plot));
+        var legend = LegendBelow(plot);
+        return Made($"tradeoff-{slug}", $"tradeoff_{slug}.png",
+            $"{r.Name}: accuracy vs mean timesteps for every policy and setting; circled and labelled: the Top-K operating point.", plot, legend);
     }
 
     /// <summary>Exit-step histogram of the Top-K operating point of one model.</summary>
@@ -72,22 +175,38 @@ internal static class ReportPlots
     {
         var op = OperatingPoint(r) ?? r.Cutoffs.Single(x => x.Policy == "fixed" && x.Setting == r.Timesteps);
         var plot = StepHistogram(r.Timesteps, op.ExitHistogram, index, $"Exit steps, {op.Policy} {op.Parameter}={op.Setting:0.##}: {r.Name}", "exit step");
-        return new ReportPlot($"exit-histogram-{slug}", $"exit_histogram_{slug}.png",
-            $"{r.Name}: number of test samples exiting at each step ({op.Policy}, {op.Parameter} = {op.Setting:0.##}; mean {op.MeanTimesteps:0.00}).", Png(plot));
+        IntegerTicks(plot.Axes.Bottom, r.Timesteps);
+        return Made($"exit-histogram-{slug}", $"exit_histogram_{slug}.png",
+            $"{r.Name}: number of test samples exiting at each step ({op.Policy}, {op.Parameter} = {op.Setting:0.##}; mean {op.MeanTimesteps:0.00}).", plot);
     }
 
     /// <summary>Distribution of the optimal cutoff timestep (oracle) of one model.</summary>
     public static ReportPlot OctDistribution(EvaluationResult r, int index, string slug)
     {
-        var plot = StepHistogram(r.Timesteps, r.OctHistogram, index, $"OCT distribution (mean {r.OctMean:0.00}): {r.Name}", "optimal cutoff timestep");
-        return new ReportPlot($"oct-{slug}", $"oct_{slug}.png",
-            $"{r.Name}: the earliest step from which each sample stays correct (T for samples wrong at T); mean {r.OctMean:0.00}.", Png(plot));
+        int T = r.Timesteps;
+        int wrong = WrongAtT(r);
+        // The OCT histogram counts samples wrong at T at T; they get their own bar here.
+        var counts = r.OctHistogram.Select(v => (double)v).Append(wrong).ToArray();
+        counts[T - 1] -= wrong;
+        var plot = StepHistogram(T, counts.Take(T).Select(v => (int)v).ToArray(), index, $"OCT distribution (mean {r.OctMean:0.00}): {r.Name}", "optimal cutoff timestep");
+        var bar = plot.Add.Bar(T + 1.5, wrong);
+        bar.Color = Colors.Gray;
+        double interval = Math.Max(1, Math.Ceiling(T / 12.0));
+        var ticks = Enumerable.Range(1, T).Where(t => (t - 1) % (int)interval == 0 || t == T).Select(t => new Tick(t, t.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Append(new Tick(T + 1.5, "wrong at T")).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Axes.SetLimitsX(0.4, T + 2.1);
+        return Made($"oct-{slug}", $"oct_{slug}.png",
+            $"{r.Name}: the earliest step from which each sample stays correct (grey: {wrong} samples wrong at T, counted at T in the mean {r.OctMean:0.00}).", plot);
     }
+
+    /// <summary>Test samples whose prediction at T is wrong: N − round(acc(T)·N).</summary>
+    public static int WrongAtT(EvaluationResult r) => r.Samples - (int)Math.Round(r.AccuracyAtT * r.Samples);
 
     // Samples per step 1..T as bars in the model's colour.
     private static Plot StepHistogram(int timesteps, IReadOnlyList<int> counts, int index, string title, string xLabel)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         var bars = plot.Add.Bars(Enumerable.Range(1, timesteps).Select(t => (double)t).ToArray(), counts.Select(v => (double)v).ToArray());
         bars.Color = ColorOf(index);
         plot.Title(title);
@@ -100,21 +219,23 @@ internal static class ReportPlots
     /// <summary>Top-K curves of two models on one axis with the equal-accuracy comparison marked.</summary>
     public static ReportPlot Comparison(EvaluationResult a, EvaluationResult b, EqualAccuracyPoint? at)
     {
-        var plot = new Plot();
-        int m = 0;
-        foreach (var r in new[] { a, b })
+        var plot = NewPlot();
+        AccuracyAxis(plot, Math.Max(a.Classes, b.Classes), "accuracy (%)");
+        // Baselines first, Top-K curves above them.
+        foreach (string policy in new[] { "fixed", "topk" })
         {
-            foreach (string policy in new[] { "topk", "fixed" })
+            int m = 0;
+            foreach (var r in new[] { a, b })
             {
                 var pts = r.Cutoffs.Where(x => x.Policy == policy).OrderBy(x => x.MeanTimesteps).ToList();
-                if (pts.Count == 0) continue;
+                if (pts.Count == 0) { m++; continue; }
                 var s = plot.Add.Scatter(pts.Select(p => p.MeanTimesteps).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray(), ColorOf(m));
-                s.LegendText = $"{r.Name}: {policy}";
+                s.LegendText = $"{r.Name}: {(policy == "topk" ? "Top-K" : policy)}";
                 s.LineWidth = policy == "topk" ? 2.5f : 1;
                 s.LinePattern = policy == "topk" ? LinePattern.Solid : LinePattern.Dashed;
                 s.MarkerSize = policy == "topk" ? 7 : 4;
+                m++;
             }
-            m++;
         }
         string title = "Top-K: accuracy vs mean timesteps";
         if (at is { StepsA: double sa, StepsB: double sb })
@@ -125,12 +246,14 @@ internal static class ReportPlots
             plot.Add.Marker(sb, at.Accuracy * 100, MarkerShape.OpenDiamond, 16, ColorOf(1));
             title += $" (Δ steps {sb - sa:+0.00;-0.00} at {at.Accuracy * 100:0.0}%)";
         }
+        int maxT = Math.Max(a.Timesteps, b.Timesteps);
+        plot.Axes.SetLimitsX(0.5, maxT + 0.5);
+        IntegerTicks(plot.Axes.Bottom, maxT);
         plot.Title(title);
         plot.XLabel("mean exit step (timesteps)");
-        plot.YLabel("accuracy (%)");
-        plot.ShowLegend(Alignment.LowerRight);
-        return new ReportPlot("comparison", "comparison.png",
-            $"Top-K curves (solid) and fixed-timestep baselines (dashed) of both models; diamonds: steps each needs at equal accuracy.", Png(plot));
+        var legend = LegendBelow(plot);
+        return Made("comparison", "comparison.png",
+            $"Top-K curves (solid) and fixed-timestep baselines (dashed) of both models; diamonds: steps each needs at equal accuracy.", plot, legend);
     }
 
     /// <summary>Top-K at the calibrated ε (or ε = 0), the point the summary quotes.</summary>
