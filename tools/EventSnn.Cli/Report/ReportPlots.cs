@@ -43,6 +43,7 @@ internal static class ReportPlots
         "softmax" => ColorOf(1),
         "entropy" => ColorOf(2),
         "conformal" => ColorOf(4),
+        "topk-risk" => ColorOf(0),
         _ => ColorOf(7),
     };
 
