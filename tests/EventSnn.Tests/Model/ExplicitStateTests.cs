@@ -210,4 +210,28 @@ public class ExplicitStateTests
         }
         Assert.True(differing <= total / 100, $"{differing} of {total} outputs differ");
     }
+
+    /// <summary>The loaded network's step leaves no tensor behind: the thread's live-tensor count is the same after 200 steps as after 1.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void StepsKeepTheLiveTensorCountFlat(bool fold)
+    {
+        var info = new ModelInfo { Arch = "tiny", T = 6, Classes = 4, Height = 32, Width = 32 };
+        using var model = new EventSnn.Pipeline.Network.SpikingNetworkBatch(ExactNetworks.Create(info, seed: 2), new EventSnn.Pipeline.Network.ClassifierInfo(["a", "b", "c", "d"], 6, 32, 32), maxBatch: 4, initialSlots: 8, fold: fold);
+        var frames = new float[4 * 2 * 32 * 32];
+        for (int i = 0; i < frames.Length; i++) frames[i] = i % 3;
+        var outputs = new float[4 * 4];
+        int[][] slotSets = [[0, 1, 2, 3], [5, 2, 7], [6]];
+        model.Step(slotSets[0], frames, outputs);
+        long before = TorchSharp.torch.Tensor.TotalCount;
+        for (int k = 0; k < 200; k++)
+        {
+            var slots = slotSets[k % 3];
+            model.Step(slots, frames.AsSpan(0, slots.Length * 2048), outputs);
+            if (k % 7 == 0) model.Reset(slots[0]);
+        }
+        Assert.Equal(before, TorchSharp.torch.Tensor.TotalCount);
+    }
+
 }
