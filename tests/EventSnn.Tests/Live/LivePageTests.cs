@@ -30,7 +30,7 @@ public class LivePageTests(GestureCheckpointFixture gestures)
     {
         string ckpt = Path.Combine(dir, "gestures.ckpt");
         File.Copy(gestures.Checkpoint, ckpt);
-        var factory = new CheckpointClassifierFactory(ckpt);
+        using var model = new CheckpointClassifierFactory(ckpt).Load(maxBatch: 1, initialSlots: 1);
         var maxGap = new double[GestureCheckpointFixture.T];
         bool Record(ReadOnlySpan<float> y, int t)
         {
@@ -41,7 +41,7 @@ public class LivePageTests(GestureCheckpointFixture gestures)
         foreach (var (path, _, _) in gestures.Gestures)
         {
             using var events = EventFile.ReadAll(path).Events;
-            StreamPipeline.ClassifyOffline("calibration", events, binning, factory, Record);
+            StreamPipeline.ClassifyOffline("calibration", events, binning, model, Record);
         }
         double[] beta = maxGap.Select(g => 0.5 * g).ToArray();
         new CutoffCalibration { T = GestureCheckpointFixture.T, Classes = 11, Samples = gestures.Gestures.Count, Epsilon = 0, Thresholds = beta, TopK = [new TopKThresholds(0, beta)] }
