@@ -26,7 +26,7 @@ public static class EventFile
     {
         options ??= EventReadOptions.Default;
         if (!input.Stream.CanSeek && IsHdf5Name(input.Name))
-            return Hdf5EventReader.Open(input, options);
+            return OpenAnyHdf5(input, options);
         // Small inputs get a small buffer: fuzzing and dataset loaders open thousands of little files.
         int bufferSize = input.Length is long len && len < (1 << 20) ? (int)Math.Max(len + 1, 4096) : 1 << 20;
         var source = new ByteSource(input, ownsStream: true, bufferSize);
@@ -57,7 +57,22 @@ public static class EventFile
         // PureHDF needs random access: hand it the input itself (rewound) rather than the forward-only buffer.
         if (!input.Stream.CanSeek) throw input.Error(0, "an HDF5 archive entry named *.h5 or *.hdf5 (read whole before its content is seen)");
         input.Stream.Seek(0, SeekOrigin.Begin);
-        return Hdf5EventReader.Open(input, options);
+        return OpenAnyHdf5(input, options);
+    }
+
+    // The project's /events layout or Metavision's /CD/events: the groups tell.
+    static IEventReader OpenAnyHdf5(EventInput input, EventReadOptions options)
+    {
+        Stream s = Hdf5EventReader.Seekable(input);
+        bool metavision;
+        try { metavision = MetavisionHdf5Reader.Holds(s); }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            s.Dispose();
+            throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file", ex.Message, ex);
+        }
+        s.Position = 0;
+        return metavision ? new MetavisionHdf5Reader(input, s, options) : new Hdf5EventReader(input, s);
     }
 
     static ReadOnlySpan<byte> Peek(ByteSource source)
@@ -152,7 +167,12 @@ public static class EventFile
         string tmp = path + ".tmp-" + Environment.ProcessId;
         try
         {
-            if (ext is ".h5" or ".hdf5") Hdf5EventWriter.Write(tmp, events, options.Source);
+            if (ext is ".h5" or ".hdf5")
+            {
+                if (options.Hdf5Layout.Equals("metavision", StringComparison.OrdinalIgnoreCase)) MetavisionHdf5Writer.Write(tmp, events, options);
+                else if (options.Hdf5Layout.Equals("events", StringComparison.OrdinalIgnoreCase)) Hdf5EventWriter.Write(tmp, events, options.Source);
+                else throw new ArgumentException($"HDF5 layout '{options.Hdf5Layout}' is not known (use events or metavision)");
+            }
             else
             {
                 using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);

@@ -88,9 +88,10 @@ internal static class EventsCommands
         var keepInvalid = new Option<bool>("--keep-invalid") { Description = "AEDAT 3.1: keep events whose valid bit is clear" };
         var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id" };
         var source = new Option<string?>("--source") { Description = "Camera/chip name written to the output header (default: the input's)" };
+        var hdf5Layout = new Option<string>("--hdf5-layout") { Description = "For .h5/.hdf5 output: events (default; /events columns) or metavision (/CD/events, uncompressed)", DefaultValueFactory = _ => "events" };
         var cmd = new Command("convert", "Convert events from any readable format to CSV, HDF5, AEDAT 2.0/3.1/4.0, .bin, Prophesee .raw (EVT 3.0/2.0) or .dat (by OUT's extension).")
         {
-            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source, rawEncoding, sensor,
+            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source, rawEncoding, sensor, hdf5Layout,
         };
         cmd.SetAction(parse =>
         {
@@ -111,6 +112,7 @@ internal static class EventsCommands
                     Compression = ParseCompression(parse.GetValue(compression)!),
                     Source = parse.GetValue(source) ?? rec.Source,
                     RawEncoding = parse.GetValue(rawEncoding)!,
+                    Hdf5Layout = parse.GetValue(hdf5Layout)!,
                     Triggers = rec.Triggers.Count > 0 ? rec.Triggers : null,
                 };
                 EventFile.Write(outPath, rec.Events, write);
