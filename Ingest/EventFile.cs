@@ -66,8 +66,9 @@ public static class EventFile
         Stream s = Hdf5EventReader.Seekable(input);
         bool metavision;
         try { metavision = MetavisionHdf5Reader.Holds(s); }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
+            // OutOfMemoryException included: the HDF5 library sizes arrays from the file's own (possibly damaged) fields.
             s.Dispose();
             throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file", ex.Message, ex);
         }

@@ -20,6 +20,9 @@ public sealed class MetavisionHdf5Reader : IEventReader
     public const string EcfAdvice = "/CD/events stored without ECF compression (HDF5 filter 36559, Prophesee's ECF codec, has no public " +
         "specification; convert the file with Metavision's tools, e.g. metavision_file_to_raw or metavision_file_to_dat, or re-save the HDF5 uncompressed)";
 
+    /// <summary>Largest ratio of decoded to stored bytes accepted (deflate peaks near 1032:1).</summary>
+    public const long MaxExpansion = 1100;
+
     readonly EventInput _input;
     readonly Stream _stream;
     readonly NativeFile _file;
@@ -43,6 +46,11 @@ public sealed class MetavisionHdf5Reader : IEventReader
             CheckCompound(_events, "/CD/events", 16, [("x", 0, 2), ("y", 2, 2), ("p", 4, 2), ("t", 8, 8)]);
             if (_events.Space.Rank != 1) throw Fail("a one-dimensional /CD/events", $"rank {_events.Space.Rank}");
             _count = (long)_events.Space.Dimensions[0];
+            // A damaged dimension must not turn into a near-endless read of fill values: no standard filter packs
+            // more than about 1000:1, so the elements must fit in MaxExpansion times the file's bytes.
+            long limit = stream.Length * MaxExpansion / 16;
+            if (_count < 0 || _count > limit)
+                throw Fail($"a /CD/events of at most {limit} elements in a file of {stream.Length} bytes", $"{_events.Space.Dimensions[0]} elements");
             _meta["events"] = _count.ToString(CultureInfo.InvariantCulture);
             foreach (var attr in _file.Attributes())
                 if (attr.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && attr.Space.Rank <= 1 && StringAttribute(attr) is { } text) _meta[attr.Name] = text;
@@ -54,7 +62,14 @@ public sealed class MetavisionHdf5Reader : IEventReader
         }
         catch (EventFormatException) { Close(); throw; }
         catch (EcfChunkException) { Close(); throw Fail(EcfAdvice, "chunks compressed with filter 36559 (ECF)"); }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (OutOfMemoryException ex)
+        {
+            // The HDF5 library sizes some arrays from the file's own fields; a damaged field can ask for more than any
+            // array may hold. That is bad input, not a crash.
+            Close();
+            throw new EventFormatException(input.File, input.Entry, 0, "HDF5 structures of a size that can be allocated", ex.Message, ex);
+        }
+        catch (Exception ex)
         {
             Close();
             if (Ecf(ex)) throw Fail(EcfAdvice, "chunks compressed with filter 36559 (ECF)");
@@ -139,6 +154,8 @@ public sealed class MetavisionHdf5Reader : IEventReader
         CheckCompound(d, "/EXT_TRIGGER/events", 24, [("p", 0, 2), ("t", 8, 8), ("id", 16, 2)]);
         if (d.Space.Rank != 1) throw Fail("a one-dimensional /EXT_TRIGGER/events", $"rank {d.Space.Rank}");
         long n = (long)d.Space.Dimensions[0];
+        if (n < 0 || n > _stream.Length * MaxExpansion / 24)
+            throw Fail($"an /EXT_TRIGGER/events of at most {_stream.Length * MaxExpansion / 24} elements", $"{d.Space.Dimensions[0]} elements");
         long kept = Math.Min(n, Io.EventReaderBase.MaxTriggersKept);
         if (n > kept) _meta["triggers_dropped"] = (n - kept).ToString(CultureInfo.InvariantCulture);
         var buffer = new MetavisionTriggerEvent[Math.Min(kept, 65536)];
@@ -183,7 +200,7 @@ public sealed class MetavisionHdf5Reader : IEventReader
             var batch = new EventBatch(n, Width, Height);
             try { ReadSlice(buffer, start, n, batch); }
             catch (EventFormatException) { batch.Dispose(); throw; }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            catch (Exception ex)
             {
                 batch.Dispose();
                 if (Ecf(ex)) throw Fail(EcfAdvice, "chunks compressed with filter 36559 (ECF)");
