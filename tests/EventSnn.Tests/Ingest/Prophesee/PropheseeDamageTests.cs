@@ -66,7 +66,7 @@ public class PropheseeDamageTests
                     break;
                 case 1: // a TIME_HIGH word somewhere, going backwards
                     if (ws == 2) { b[w] = (byte)rng.Next(4); b[w + 1] = 0x80; }
-                    else { Array.Clear(b, w, ws); b[w + ws - 1] = 0x80; b[w + ws - 4] |= (byte)rng.Next(2); // lowest bit of the time value }
+                    else { Array.Clear(b, w, ws); b[w + ws - 1] = 0x80; b[w + ws - 4] |= (byte)rng.Next(2); } // lowest bit of the time value
                     break;
                 case 2: // a cut inside a word
                     b = b[..(w + 1 + rng.Next(ws - 1))];
