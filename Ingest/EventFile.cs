@@ -80,7 +80,7 @@ public static class EventFile
     {
         source.Fill(16);
         // Prophesee headers are '%' lines: look far enough to see the line that names the encoding.
-        if (source.Available.Length > 0 && source.Available[0] == '%') source.Fill(8192);
+        if (source.Available.Length > 0 && source.Available[0] == (byte)'%') source.Fill(64 << 10);
         return source.Available;
     }
 

@@ -86,19 +86,29 @@ public static class Evt3Decoder
             int bx = s.BaseX;
             byte vp = s.VectorPolarity;
             long tc = s.Time;
+            long tb = s.TimeBase;
             for (; i < n; i++)
             {
                 uint v = Unsafe.ReadUnaligned<ushort>(w + i);
-                switch (v >> 12)
+                uint type = v >> 12;
+                // ADDR_Y, ADDR_X and TIME_LOW make up nearly every word of a sparse recording, in an order no branch
+                // predictor follows: handle them without data-dependent branches. The event slot is written every
+                // time and kept only for ADDR_X (k < limit, so the slot is inside the batch).
+                if (((0x45u >> (int)type) & 1) != 0)
                 {
-                    case AddrY:
-                        cy = (ushort)(v & 0x7FF);
-                        break;
-                    case AddrX:
-                        if (k >= limit) goto done;
-                        t[k] = tc; x[k] = (ushort)(v & 0x7FF); y[k] = cy; p[k] = (byte)((v >> 11) & 1);
-                        k++;
-                        break;
+                    if (k >= limit) break;
+                    uint payload = v & 0x7FF;
+                    t[k] = tc; x[k] = (ushort)payload; y[k] = cy; p[k] = (byte)((v >> 11) & 1);
+                    uint isX = ((type ^ AddrX) - 1) >> 31;          // 1 for ADDR_X, else 0 (type < 16)
+                    uint yMask = 0u - (((type ^ AddrY) - 1) >> 31);  // all ones for ADDR_Y
+                    long lowMask = -(long)(((type ^ TimeLow) - 1) >> 31); // all ones for TIME_LOW
+                    k += (int)isX;
+                    cy = (ushort)((cy & ~yMask) | (payload & yMask));
+                    tc = (tc & ~lowMask) | ((tb + (v & 0xFFF)) & lowMask);
+                    continue;
+                }
+                switch (type)
+                {
                     case VectBaseX:
                         bx = (int)(v & 0x7FF);
                         vp = (byte)((v >> 11) & 1);
@@ -119,9 +129,6 @@ public static class Evt3Decoder
                         bx += v12 ? 12 : 8;
                         break;
                     }
-                    case TimeLow:
-                        tc = s.TimeBase + (v & 0xFFF);
-                        break;
                     case TimeHigh:
                     {
                         long b = (long)(v & 0xFFF) << 12;
@@ -133,7 +140,7 @@ public static class Evt3Decoder
                         s.LastBase = b;
                         s.TimeBase = b + s.Loops * TimeLoopUs;
                         s.HaveTimeHigh = true;
-                        tc = s.TimeBase;
+                        tc = tb = s.TimeBase;
                         break;
                     }
                     case ExtTrigger:
