@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace EventSnn.Ingest;
 
@@ -24,7 +25,7 @@ public static class Evt21Decoder
     public static unsafe int Decode(ReadOnlySpan<byte> words, bool legacy, ref Evt2State state, EventBatch into, int limit, List<ExternalTrigger>? triggers)
     {
         int n = words.Length / 8;
-        into.EnsureCapacity(limit);
+        into.EnsureCapacity(limit + 32); // 32 spare slots for the vector stores of a mask
         int k = into.Count;
         var s = state;
         int i = 0;
@@ -47,12 +48,30 @@ public static class Evt21Decoder
                     int bx = (int)((v >> 43) & 0x7FF);
                     ushort cy = (ushort)((v >> 32) & 0x7FF);
                     byte pol = (byte)type;
-                    while (mask != 0)
+                    if (Vector256.IsHardwareAccelerated)
                     {
-                        int b = BitOperations.TrailingZeroCount(mask);
-                        t[k] = ts; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = pol;
-                        k++;
-                        mask &= mask - 1;
+                        // One word's events share t, y and p: fill 32 slots of each at once (the batch has 32 spare
+                        // slots), then only x takes one store per set bit.
+                        var tv = Vector256.Create(ts);
+                        for (int q = 0; q < 32; q += 4) tv.Store(t + k + q);
+                        var yv = Vector256.Create(cy);
+                        yv.Store(y + k); yv.Store(y + k + 16);
+                        Vector256.Create(pol).Store(p + k);
+                        while (mask != 0)
+                        {
+                            x[k++] = (ushort)(bx + BitOperations.TrailingZeroCount(mask));
+                            mask &= mask - 1;
+                        }
+                    }
+                    else
+                    {
+                        while (mask != 0)
+                        {
+                            int b = BitOperations.TrailingZeroCount(mask);
+                            t[k] = ts; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = pol;
+                            k++;
+                            mask &= mask - 1;
+                        }
                     }
                     continue;
                 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace EventSnn.Ingest;
 
@@ -63,7 +64,7 @@ public static class Evt3Decoder
     public static unsafe int Decode(ReadOnlySpan<byte> words, ref Evt3State state, EventBatch into, int limit, List<ExternalTrigger>? triggers)
     {
         int n = words.Length / 2;
-        into.EnsureCapacity(limit);
+        into.EnsureCapacity(limit + 16); // 16 spare slots for the vector stores of VECT_12 / VECT_8
         int k = into.Count;
         var s = state;
         int i = 0;
@@ -119,12 +120,29 @@ public static class Evt3Decoder
                         bool v12 = (v >> 12) == Vect12;
                         uint m = v12 ? v & 0xFFF : v & 0xFF;
                         if (k + (v12 ? 12 : 8) > limit && k + BitOperations.PopCount(m) > limit) goto done;
-                        while (m != 0)
+                        if (Vector256.IsHardwareAccelerated)
                         {
-                            int b = BitOperations.TrailingZeroCount(m);
-                            t[k] = tc; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = vp;
-                            k++;
-                            m &= m - 1;
+                            // Every event of a vector shares t, y and p: fill 16 slots of each at once (the batch has
+                            // 16 spare slots), then only x takes one store per set bit.
+                            var tv = Vector256.Create(tc);
+                            tv.Store(t + k); tv.Store(t + k + 4); tv.Store(t + k + 8); tv.Store(t + k + 12);
+                            Vector256.Create(cy).Store(y + k);
+                            Vector128.Create(vp).Store(p + k);
+                            while (m != 0)
+                            {
+                                x[k++] = (ushort)(bx + BitOperations.TrailingZeroCount(m));
+                                m &= m - 1;
+                            }
+                        }
+                        else
+                        {
+                            while (m != 0)
+                            {
+                                int b = BitOperations.TrailingZeroCount(m);
+                                t[k] = tc; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = vp;
+                                k++;
+                                m &= m - 1;
+                            }
                         }
                         bx += v12 ? 12 : 8;
                         break;

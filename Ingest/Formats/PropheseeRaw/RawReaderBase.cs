@@ -129,7 +129,14 @@ public abstract class RawReaderBase : EventReaderBase
         int ws = WordSize;
         // Batch sizes below one word's worth of events are raised to it, so that every word can be decoded.
         int limit = Math.Max(batchSize, MaxEventsPerWord);
-        batch.EnsureCapacity(limit);
+        // The vector decoders write up to 32 slots past the last event: keep them inside the rented columns (the pool
+        // hands out powers of two, so a batch of 65536 holds 65504 events rather than renting twice the memory).
+        const int spare = 32;
+        if (batch.Capacity < limit + spare)
+        {
+            if (batch.Capacity - spare >= Math.Max(MaxEventsPerWord, batchSize / 2)) limit = batch.Capacity - spare;
+            else batch.EnsureCapacity(limit + spare);
+        }
         int maxBytes = Source_.Capacity / ws * ws;
         try
         {

@@ -183,7 +183,7 @@ public class Evt2DecodeBenchmark : DecodeBenchmarkBase
     {
         Into.Count = 0;
         var state = new Evt2State();
-        return Evt2Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity, null);
+        return Evt2Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
     }
 }
 
@@ -205,7 +205,7 @@ public class Evt3DecodeBenchmark : DecodeBenchmarkBase
     {
         Into.Count = 0;
         var state = new Evt3State();
-        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity, null);
+        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
         return Into.Count;
     }
 }
@@ -239,7 +239,7 @@ public class Evt3VectorDecodeBenchmark : DecodeBenchmarkBase
     {
         Into.Count = 0;
         var state = new Evt3State();
-        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity, null);
+        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
         return Into.Count;
     }
 }
@@ -284,7 +284,7 @@ public class Evt21DecodeBenchmark : DecodeBenchmarkBase
     {
         Into.Count = 0;
         var state = new Evt2State();
-        Evt21Decoder.Decode(Input.AsSpan(_dataStart), false, ref state, Into, Into.Capacity, null);
+        Evt21Decoder.Decode(Input.AsSpan(_dataStart), false, ref state, Into, Into.Capacity - 64, null);
         return Into.Count;
     }
 }
