@@ -48,14 +48,16 @@ public static class Evt21Decoder
                     int bx = (int)((v >> 43) & 0x7FF);
                     ushort cy = (ushort)((v >> 32) & 0x7FF);
                     byte pol = (byte)type;
-                    if (Vector256.IsHardwareAccelerated)
+                    int count = BitOperations.PopCount(mask);
+                    if (count >= 4 && Vector256.IsHardwareAccelerated)
                     {
-                        // One word's events share t, y and p: fill 32 slots of each at once (the batch has 32 spare
-                        // slots), then only x takes one store per set bit.
+                        // One word's events share t, y and p: fill their slots by vector stores (the batch has 32
+                        // spare slots), then only x takes one store per set bit. Sparse words stay scalar.
                         var tv = Vector256.Create(ts);
-                        for (int q = 0; q < 32; q += 4) tv.Store(t + k + q);
+                        for (int q = 0; q < count; q += 4) tv.Store(t + k + q);
                         var yv = Vector256.Create(cy);
-                        yv.Store(y + k); yv.Store(y + k + 16);
+                        yv.Store(y + k);
+                        if (count > 16) yv.Store(y + k + 16);
                         Vector256.Create(pol).Store(p + k);
                         while (mask != 0)
                         {

@@ -120,12 +120,13 @@ public static class Evt3Decoder
                         bool v12 = (v >> 12) == Vect12;
                         uint m = v12 ? v & 0xFFF : v & 0xFF;
                         if (k + (v12 ? 12 : 8) > limit && k + BitOperations.PopCount(m) > limit) goto done;
-                        if (Vector256.IsHardwareAccelerated)
+                        int count = BitOperations.PopCount(m);
+                        if (count >= 3 && Vector256.IsHardwareAccelerated)
                         {
-                            // Every event of a vector shares t, y and p: fill 16 slots of each at once (the batch has
-                            // 16 spare slots), then only x takes one store per set bit.
+                            // Every event of a vector shares t, y and p: fill their slots by vector stores (the batch
+                            // has 16 spare slots), then only x takes one store per set bit. Sparse masks stay scalar.
                             var tv = Vector256.Create(tc);
-                            tv.Store(t + k); tv.Store(t + k + 4); tv.Store(t + k + 8); tv.Store(t + k + 12);
+                            for (int q = 0; q < count; q += 4) tv.Store(t + k + q);
                             Vector256.Create(cy).Store(y + k);
                             Vector128.Create(vp).Store(p + k);
                             while (m != 0)
