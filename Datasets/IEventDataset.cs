@@ -8,7 +8,7 @@ namespace EventSnn.Datasets;
 /// </summary>
 public interface IEventDataset
 {
-    /// <summary>Catalog name: <c>dvsgesture</c>, <c>cifar10dvs</c> or <c>ncaltech101</c>.</summary>
+    /// <summary>Catalog name: <c>dvsgesture</c>, <c>cifar10dvs</c>, <c>ncaltech101</c> or <c>ncars</c>.</summary>
     string Name { get; }
 
     /// <summary>Class names in label order.</summary>

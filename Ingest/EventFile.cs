@@ -5,12 +5,13 @@ namespace EventSnn.Ingest;
 /// <summary>
 /// Entry point for event files: opens, reads and writes every supported format. Paths may name an archive entry as
 /// <c>ARCHIVE#ENTRY</c> (.zip, .tar, .tar.gz). The format is recognised from the first bytes ("#!AER-DAT2/3.1/4.0",
-/// the HDF5 signature) and otherwise from the extension (.bin, .csv, .h5/.hdf5).
+/// the HDF5 signature, a Prophesee '%' header naming EVT 2.0/2.1/3.0, a DAT "% Data file" header) and otherwise from
+/// the extension (.bin, .csv, .h5/.hdf5, .raw, .dat). HDF5 files holding <c>/CD/events</c> are Metavision HDF5.
 /// </summary>
 public static class EventFile
 {
     /// <summary>Format names this library reads and writes.</summary>
-    public static IReadOnlyList<string> Formats { get; } = ["aedat2", "aedat3.1", "aedat4", "bin", "hdf5", "csv"];
+    public static IReadOnlyList<string> Formats { get; } = ["aedat2", "aedat3.1", "aedat4", "bin", "hdf5", "csv", "evt2", "evt2.1", "evt3", "dat", "metavision-hdf5"];
 
     /// <summary>Opens a streaming reader. The caller disposes it (and every batch it yields).</summary>
     public static IEventReader Open(string path, EventReadOptions? options = null)
@@ -25,13 +26,13 @@ public static class EventFile
     {
         options ??= EventReadOptions.Default;
         if (!input.Stream.CanSeek && IsHdf5Name(input.Name))
-            return Hdf5EventReader.Open(input, options);
+            return OpenAnyHdf5(input, options);
         // Small inputs get a small buffer: fuzzing and dataset loaders open thousands of little files.
         int bufferSize = input.Length is long len && len < (1 << 20) ? (int)Math.Max(len + 1, 4096) : 1 << 20;
         var source = new ByteSource(input, ownsStream: true, bufferSize);
         try
         {
-            string format = Detect(source.Available.Length >= 16 ? source.Available : Peek(source), input.Name);
+            string format = Detect(Peek(source), input.Name);
             return format switch
             {
                 "aedat2" => new Aedat2Reader(source, options),
@@ -40,7 +41,12 @@ public static class EventFile
                 "bin" => new AtisBinReader(source, options),
                 "csv" => new CsvEventReader(source, options),
                 "hdf5" => OpenHdf5(source, input, options),
-                _ => throw input.Error(0, "a known event format (AEDAT 2.0/3.1/4.0, .bin, .csv, .h5)", "unrecognised content and extension"),
+                "evt2" => new Evt2Reader(source, options),
+                "evt2.1" => new Evt21Reader(source, options),
+                "evt3" => new Evt3Reader(source, options),
+                "raw" => throw input.Error(0, "a Prophesee .raw header naming its encoding ('% evt 2.0|2.1|3.0' or '% format EVT2|EVT21|EVT3')", "no such line in the '%' header"),
+                "dat" => new DatReader(source, options),
+                _ => throw input.Error(0, "a known event format (AEDAT 2.0/3.1/4.0, .bin, .csv, .h5, Prophesee .raw EVT 2.0/2.1/3.0, .dat)", "unrecognised content and extension"),
             };
         }
         catch { source.Dispose(); throw; }
@@ -51,12 +57,30 @@ public static class EventFile
         // PureHDF needs random access: hand it the input itself (rewound) rather than the forward-only buffer.
         if (!input.Stream.CanSeek) throw input.Error(0, "an HDF5 archive entry named *.h5 or *.hdf5 (read whole before its content is seen)");
         input.Stream.Seek(0, SeekOrigin.Begin);
-        return Hdf5EventReader.Open(input, options);
+        return OpenAnyHdf5(input, options);
+    }
+
+    // The project's /events layout or Metavision's /CD/events: the groups tell.
+    static IEventReader OpenAnyHdf5(EventInput input, EventReadOptions options)
+    {
+        Stream s = Hdf5EventReader.Seekable(input);
+        bool metavision;
+        try { metavision = MetavisionHdf5Reader.Holds(s); }
+        catch (Exception ex)
+        {
+            // OutOfMemoryException included: the HDF5 library sizes arrays from the file's own (possibly damaged) fields.
+            s.Dispose();
+            throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file", ex.Message, ex);
+        }
+        s.Position = 0;
+        return metavision ? new MetavisionHdf5Reader(input, s, options) : new Hdf5EventReader(input, s);
     }
 
     static ReadOnlySpan<byte> Peek(ByteSource source)
     {
         source.Fill(16);
+        // Prophesee headers are '%' lines: look far enough to see the line that names the encoding.
+        if (source.Available.Length > 0 && source.Available[0] == (byte)'%') source.Fill(64 << 10);
         return source.Available;
     }
 
@@ -68,11 +92,19 @@ public static class EventFile
         if (head.StartsWith("#!AER-DAT4"u8)) return "aedat4";
         if (head.StartsWith("\x89HDF\r\n\x1a\n"u8)) return "hdf5";
         string ext = Extension(name);
+        if (head.Length > 0 && head[0] == '%')
+        {
+            if (RawHeader.EncodingOf(head) is { } encoding) return encoding;
+            if (head.StartsWith("% Data file containing"u8) || ext == ".dat") return "dat";
+            if (ext == ".raw") return "raw";
+        }
         return ext switch
         {
             ".bin" => "bin",
             ".csv" or ".txt" => "csv",
             ".h5" or ".hdf5" => "hdf5",
+            ".raw" => "raw",
+            ".dat" => "dat",
             ".aedat" when head.StartsWith("#!AER-DAT"u8) => "aedat2",
             // jAER files without a version line are AEDAT 1.0/2.0 headers starting with '#'; only 2.0 is read.
             _ => "",
@@ -118,14 +150,15 @@ public static class EventFile
             all.Width = w; all.Height = h;
             var meta = new Dictionary<string, string>(reader.Metadata);
             if (reader.Warnings.Count > 0) meta["warning"] = string.Join(" | ", reader.Warnings);
-            return new EventRecording(all, reader.Format, w, h, reader.Source, meta);
+            return new EventRecording(all, reader.Format, w, h, reader.Source, meta) { Triggers = reader.Triggers.ToArray() };
         }
         catch { all.Dispose(); throw; }
     }
 
     /// <summary>
     /// Writes <paramref name="events"/> in the format named by the extension: .csv, .h5/.hdf5, .aedat (2.0 or 3.1 by
-    /// <see cref="EventWriteOptions.AedatVersion"/>), .aedat4, .bin. Writes to a temporary file and renames it, so a
+    /// <see cref="EventWriteOptions.AedatVersion"/>), .aedat4, .bin, .raw (EVT 3.0 or 2.0 by
+    /// <see cref="EventWriteOptions.RawEncoding"/>), .dat. Writes to a temporary file and renames it, so a
     /// refused event leaves no partial output.
     /// </summary>
     public static void Write(string path, EventBatch events, EventWriteOptions? options = null)
@@ -135,7 +168,12 @@ public static class EventFile
         string tmp = path + ".tmp-" + Environment.ProcessId;
         try
         {
-            if (ext is ".h5" or ".hdf5") Hdf5EventWriter.Write(tmp, events, options.Source);
+            if (ext is ".h5" or ".hdf5")
+            {
+                if (options.Hdf5Layout.Equals("metavision", StringComparison.OrdinalIgnoreCase)) MetavisionHdf5Writer.Write(tmp, events, options);
+                else if (options.Hdf5Layout.Equals("events", StringComparison.OrdinalIgnoreCase)) Hdf5EventWriter.Write(tmp, events, options.Source);
+                else throw new ArgumentException($"HDF5 layout '{options.Hdf5Layout}' is not known (use events or metavision)");
+            }
             else
             {
                 using var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
@@ -143,6 +181,12 @@ public static class EventFile
                 {
                     case ".csv": CsvEventWriter.Write(fs, events, options.Source); break;
                     case ".bin": AtisBinWriter.Write(fs, events); break;
+                    case ".dat": DatWriter.Write(fs, events); break;
+                    case ".raw":
+                        if (options.RawEncoding.Replace(".", "").Equals("evt3", StringComparison.OrdinalIgnoreCase) || options.RawEncoding == "3.0") Evt3Writer.Write(fs, events, options);
+                        else if (options.RawEncoding.Replace(".", "").Equals("evt2", StringComparison.OrdinalIgnoreCase) || options.RawEncoding == "2.0") Evt2Writer.Write(fs, events, options);
+                        else throw new ArgumentException($"Prophesee encoding '{options.RawEncoding}' cannot be written to .raw (use evt3 or evt2; EVT 2.1 is read only)");
+                        break;
                     case ".aedat4": Aedat4Writer.WriteFile(fs, events, options); break;
                     case ".aedat":
                         if (options.AedatVersion.StartsWith('2')) Aedat2Writer.Write(fs, events, options);
@@ -150,7 +194,7 @@ public static class EventFile
                         else throw new ArgumentException($"AEDAT version '{options.AedatVersion}' cannot be written to .aedat (use 2.0 or 3.1; .aedat4 for 4.0)");
                         break;
                     default:
-                        throw new ArgumentException($"cannot tell the output format from '{path}': use .csv, .h5/.hdf5, .aedat, .aedat4 or .bin");
+                        throw new ArgumentException($"cannot tell the output format from '{path}': use .csv, .h5/.hdf5, .aedat, .aedat4, .bin, .raw or .dat");
                 }
             }
             File.Move(tmp, path, overwrite: true);

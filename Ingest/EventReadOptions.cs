@@ -23,6 +23,15 @@ public sealed record EventReadOptions
     /// <summary>AEDAT 4: the name (originalOutputName, e.g. "events") or id of the event stream to read; null = lowest-id event stream.</summary>
     public string? StreamName { get; init; }
 
+    /// <summary>
+    /// Sensor width in pixels to use when the file does not state one (DAT files without a "% Width" line, EVT 2.0 files
+    /// without a geometry line); 0 = none (then read-all uses 1 + the largest x). A size the file states wins.
+    /// </summary>
+    public int SensorWidth { get; init; }
+
+    /// <summary>Sensor height in pixels to use when the file does not state one; 0 = none.</summary>
+    public int SensorHeight { get; init; }
+
     /// <summary>The defaults.</summary>
     public static EventReadOptions Default { get; } = new();
 }

@@ -20,7 +20,7 @@ public sealed class EventRecording : IDisposable
     /// <summary>The events in file order.</summary>
     public EventBatch Events { get; }
 
-    /// <summary>Format name: "aedat2", "aedat3.1", "aedat4", "bin", "hdf5" or "csv".</summary>
+    /// <summary>Format name (see <see cref="IEventReader.Format"/>).</summary>
     public string Format { get; }
 
     /// <summary>Sensor width in pixels (from the header, the chip, or 1 + the largest x when the file says nothing).</summary>
@@ -34,6 +34,9 @@ public sealed class EventRecording : IDisposable
 
     /// <summary>Header facts and reader notes (e.g. "creation_time_ms", "convention", "warning").</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>External trigger events of the recording (Prophesee formats), in file order; empty when there are none.</summary>
+    public IReadOnlyList<ExternalTrigger> Triggers { get; init; } = [];
 
     /// <summary>Returns the pooled event columns.</summary>
     public void Dispose() => Events.Dispose();

@@ -18,6 +18,18 @@ public sealed record EventWriteOptions
     /// <summary>Events per packet (AEDAT 3.1 and 4). Default 4096.</summary>
     public int EventsPerPacket { get; init; } = 4096;
 
+    /// <summary>For ".h5"/".hdf5": "events" (default; the project's /events columns) or "metavision" (Metavision's /CD/events, uncompressed).</summary>
+    public string Hdf5Layout { get; init; } = "events";
+
+    /// <summary>For ".raw": the Prophesee encoding, "evt3" (default; vectorised, compact) or "evt2".</summary>
+    public string RawEncoding { get; init; } = "evt3";
+
+    /// <summary>
+    /// External trigger events written alongside the events by the formats that hold them (EVT 2.0, EVT 3.0, Metavision
+    /// HDF5), merged in time order; other formats ignore them. Null = none.
+    /// </summary>
+    public IReadOnlyList<ExternalTrigger>? Triggers { get; init; }
+
     /// <summary>The defaults.</summary>
     public static EventWriteOptions Default { get; } = new();
 }

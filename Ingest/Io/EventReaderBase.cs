@@ -9,6 +9,11 @@ public abstract class EventReaderBase : IEventReader
     private protected readonly EventReadOptions Options;
     private protected readonly Dictionary<string, string> Meta = new();
     private protected readonly List<string> WarningList = new();
+    private protected readonly List<ExternalTrigger> TriggerList = new();
+    long _triggersDropped;
+
+    /// <summary>Triggers kept in memory at most; later ones are counted in the "triggers_dropped" metadata.</summary>
+    public const int MaxTriggersKept = 1 << 20;
     bool _enumerated;
 
     private protected EventReaderBase(ByteSource source, EventReadOptions? options)
@@ -29,6 +34,17 @@ public abstract class EventReaderBase : IEventReader
     public IReadOnlyDictionary<string, string> Metadata => Meta;
     /// <inheritdoc />
     public IReadOnlyList<string> Warnings => WarningList;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ExternalTrigger> Triggers => TriggerList;
+
+    /// <summary>Keeps one trigger (bounded: past <see cref="MaxTriggersKept"/> they are only counted).</summary>
+    private protected void AddTrigger(ExternalTrigger trigger)
+    {
+        if (TriggerList.Count < MaxTriggersKept) { TriggerList.Add(trigger); return; }
+        _triggersDropped++;
+        Meta["triggers_dropped"] = _triggersDropped.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <inheritdoc />
     public IEnumerable<EventBatch> ReadBatches(int batchSize = 65536)

@@ -20,7 +20,7 @@ public sealed class Hdf5EventReader : IEventReader
     readonly Dictionary<string, string> _meta = new();
     bool _enumerated;
 
-    Hdf5EventReader(EventInput input, Stream stream)
+    internal Hdf5EventReader(EventInput input, Stream stream)
     {
         _input = input;
         _stream = stream;
@@ -47,7 +47,10 @@ public sealed class Hdf5EventReader : IEventReader
     }
 
     /// <summary>Opens an HDF5 input (read into memory first when it is an archive entry, which cannot seek).</summary>
-    public static Hdf5EventReader Open(EventInput input, EventReadOptions? options = null)
+    public static Hdf5EventReader Open(EventInput input, EventReadOptions? options = null) => new(input, Seekable(input));
+
+    /// <summary>The input's stream when it can seek, else its bytes read into memory (at most 2 GiB).</summary>
+    internal static Stream Seekable(EventInput input)
     {
         Stream s = input.Stream;
         if (!s.CanSeek)
@@ -65,7 +68,7 @@ public sealed class Hdf5EventReader : IEventReader
             input.Dispose();
             s = ms;
         }
-        return new Hdf5EventReader(input, s);
+        return s;
     }
 
     EventFormatException Fail(string expected, string? found = null) => _input.Error(0, expected, found);

@@ -32,7 +32,52 @@ public class RobustnessTests
         return b;
     }
 
-    public static TheoryData<string> Cases() => ["aedat3.1", "aedat2", "bin", "csv", "aedat4-none", "aedat4-lz4", "aedat4-zstd", "aedat2-davis-header", "aedat3.1-fixture"];
+    // Prophesee recordings: bursty rows (so EVT 3.0 vectorises) with triggers, crossing an EVT 3.0 time loop.
+    static EventBatch PropheseeEvents(int seed)
+    {
+        var rng = new Random(seed);
+        var b = new EventBatch(700, 640, 480);
+        long t = (1L << 24) - 3000;
+        while (b.Count < 700)
+        {
+            t += rng.Next(0, 40);
+            int x = rng.Next(600), y = rng.Next(480), p = rng.Next(2);
+            for (int r = rng.Next(1, 20); r > 0 && b.Count < 700; r--, x += rng.Next(1, 3)) b.Add(t, (ushort)x, (ushort)y, (byte)p);
+        }
+        return b;
+    }
+    static readonly ExternalTrigger[] SomeTriggers = [new((1L << 24) - 2000, 1, 1), new((1L << 24) + 500, 2, 0)];
+    static byte[] Evt3() { using var e = PropheseeEvents(10); var ms = new MemoryStream(); Evt3Writer.Write(ms, e, new EventWriteOptions { Triggers = SomeTriggers }); return ms.ToArray(); }
+    static byte[] Evt2() { using var e = PropheseeEvents(11); var ms = new MemoryStream(); Evt2Writer.Write(ms, e, new EventWriteOptions { Triggers = SomeTriggers }); return ms.ToArray(); }
+    static byte[] Dat() { using var e = Random(600, 304, 240, 12); var ms = new MemoryStream(); DatWriter.Write(ms, e); return ms.ToArray(); }
+    static byte[] MetavisionHdf5()
+    {
+        using var e = Random(300, 640, 480, 14);
+        string path = Path.Combine(Path.GetTempPath(), $"eventsnn-robust-{Environment.ProcessId}-{Guid.NewGuid():N}.hdf5");
+        try { MetavisionHdf5Writer.Write(path, e, new EventWriteOptions { Triggers = SomeTriggers }); return File.ReadAllBytes(path); }
+        finally { File.Delete(path); }
+    }
+
+    /// <summary>Hand-built EVT 2.1 words (the project writes no EVT 2.1): masks, time highs, a trigger, others.</summary>
+    internal static byte[] Evt21(bool legacy)
+    {
+        var ms = new MemoryStream();
+        ms.Write(System.Text.Encoding.ASCII.GetBytes("% evt 2.1\n% format EVT21;height=480;width=640" + (legacy ? ";endianness=legacy" : "") + "\n% end\n"));
+        var rng = new Random(13);
+        void W(ulong w) => ms.Write(BitConverter.GetBytes(legacy ? (w << 32) | (w >> 32) : w));
+        long t = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            if (i % 20 == 0) W((0x8UL << 60) | ((ulong)(t >> 6) << 32));
+            t += rng.Next(3);
+            ulong type = i % 37 == 5 ? 0xAUL : (ulong)rng.Next(2);
+            W((type << 60) | ((ulong)(t & 63) << 54) | ((ulong)(32 * rng.Next(20)) << 43) | ((ulong)rng.Next(480) << 32) | (uint)rng.Next());
+        }
+        return ms.ToArray();
+    }
+
+    public static TheoryData<string> Cases() => ["aedat3.1", "aedat2", "bin", "csv", "aedat4-none", "aedat4-lz4", "aedat4-zstd", "aedat2-davis-header", "aedat3.1-fixture",
+        "evt3", "evt2", "evt2.1", "evt2.1-legacy", "dat", "metavision-hdf5"];
 
     static (byte[] Bytes, string Name, int MinRecord) Valid(string c) => c switch
     {
@@ -44,6 +89,13 @@ public class RobustnessTests
         "csv" => (Csv(), "f.csv", 8),
         "aedat4-none" => (Aedat4(Aedat4Compression.None), "f.aedat4", 1),
         "aedat4-lz4" => (Aedat4(Aedat4Compression.Lz4), "f.aedat4", 1),
+        // Negative: at most −MinRecord events per byte (EVT 3.0: 12 per 2-byte word; EVT 2.1: 32 per 8-byte word).
+        "evt3" => (Evt3(), "f.raw", -6),
+        "evt2" => (Evt2(), "f.raw", 4),
+        "evt2.1" => (Evt21(false), "f.raw", -4),
+        "evt2.1-legacy" => (Evt21(true), "f.raw", -4),
+        "dat" => (Dat(), "f.dat", 8),
+        "metavision-hdf5" => (MetavisionHdf5(), "f.hdf5", -69), // the reader's 1100:1 expansion cap over 16-byte events
         _ => (Aedat4(Aedat4Compression.Zstd), "f.aedat4", 1),
     };
 
@@ -67,7 +119,7 @@ public class RobustnessTests
                 using var rec = ReadBytes(bytes, name, new EventReadOptions { Strict = strict });
                 decoded++;
                 // AEDAT 4 events are 16 bytes but compressed; bound by the decompression cap instead of the size.
-                long bound = minRecord == 1 ? (long)bytes.Length * 255 / 16 + 1 : bytes.Length / minRecord + 1;
+                long bound = minRecord == 1 ? (long)bytes.Length * 255 / 16 + 1 : minRecord < 0 ? (long)bytes.Length * -minRecord + 1 : bytes.Length / minRecord + 1;
                 Assert.True(rec.Events.Count <= bound, $"{kind} #{it}: {rec.Events.Count} events from {bytes.Length} bytes");
                 if (mutation == 1) // a pure cut: whatever decodes is a prefix of the original
                 {

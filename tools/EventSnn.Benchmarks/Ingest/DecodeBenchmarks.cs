@@ -164,3 +164,165 @@ public class Aedat4UncompressedDecodeBenchmark : Aedat4DecodeBenchmarkBase
 {
     protected override Aedat4Compression Compression => Aedat4Compression.None;
 }
+
+/// <summary>Prophesee EVT 2.0: one 32-bit word per event plus a TIME_HIGH word per 64 µs.</summary>
+public class Evt2DecodeBenchmark : DecodeBenchmarkBase
+{
+    int _dataStart;
+    protected override byte[] Build()
+    {
+        using var e = DecodeInputs.Recording(1280, 720, 0);
+        Name = "b.raw";
+        var bytes = DecodeInputs.Encode((s, b) => Evt2Writer.Write(s, b), e);
+        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+        return bytes;
+    }
+
+    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
+    public int Decode()
+    {
+        Into.Count = 0;
+        var state = new Evt2State();
+        return Evt2Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
+    }
+}
+
+/// <summary>Prophesee EVT 3.0 as the project's writer encodes the recording (vectorised where a row repeats).</summary>
+public class Evt3DecodeBenchmark : DecodeBenchmarkBase
+{
+    int _dataStart;
+    protected override byte[] Build()
+    {
+        using var e = DecodeInputs.Recording(1280, 720, 0);
+        Name = "b.raw";
+        var bytes = DecodeInputs.Encode((s, b) => Evt3Writer.Write(s, b), e);
+        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+        return bytes;
+    }
+
+    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
+    public int Decode()
+    {
+        Into.Count = 0;
+        var state = new Evt3State();
+        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
+        return Into.Count;
+    }
+}
+
+/// <summary>
+/// Prophesee EVT 3.0 of a dense recording: rows of 1–24 neighbouring pixels firing together, as a busy IMX636 scene
+/// gives, so most events arrive through VECT_12 words.
+/// </summary>
+public class Evt3VectorDecodeBenchmark : DecodeBenchmarkBase
+{
+    int _dataStart;
+    protected override byte[] Build()
+    {
+        var rng = new Random(3);
+        using var e = new EventBatch(DecodeInputs.Events, 1280, 720);
+        long t = 0;
+        while (e.Count < DecodeInputs.Events)
+        {
+            t += rng.Next(2);
+            int x = rng.Next(1200), y = rng.Next(720), p = rng.Next(2);
+            for (int r = rng.Next(1, 25); r > 0 && e.Count < DecodeInputs.Events; r--, x += rng.Next(1, 3)) e.Add(t, (ushort)x, (ushort)y, (byte)p);
+        }
+        Name = "b.raw";
+        var bytes = DecodeInputs.Encode((s, b) => Evt3Writer.Write(s, b), e);
+        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+        return bytes;
+    }
+
+    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
+    public int Decode()
+    {
+        Into.Count = 0;
+        var state = new Evt3State();
+        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
+        return Into.Count;
+    }
+}
+
+/// <summary>
+/// Prophesee EVT 2.1 (no writer in the library: words built here): events sharing time, row, polarity and 32-column
+/// group share one 64-bit word, a TIME_HIGH word per 64 µs.
+/// </summary>
+public class Evt21DecodeBenchmark : DecodeBenchmarkBase
+{
+    int _dataStart;
+    protected override byte[] Build()
+    {
+        using var e = DecodeInputs.Recording(1280, 720, 0);
+        var ms = new MemoryStream();
+        ms.Write("% evt 2.1\n% format EVT21;height=720;width=1280\n% end\n"u8);
+        _dataStart = (int)ms.Length;
+        var t = e.T; var x = e.X; var y = e.Y; var p = e.P;
+        long high = -1;
+        Span<byte> w = stackalloc byte[8];
+        for (int i = 0; i < t.Length;)
+        {
+            if (t[i] >> 6 != high) { high = t[i] >> 6; BinaryPrimitives.WriteUInt64LittleEndian(w, (0x8UL << 60) | ((ulong)high << 32)); ms.Write(w); }
+            int gx = x[i] & ~31;
+            uint mask = 0;
+            int j = i;
+            while (j < t.Length && t[j] == t[i] && y[j] == y[i] && p[j] == p[i] && (x[j] & ~31) == gx && (mask & (1u << (x[j] & 31))) == 0)
+            {
+                mask |= 1u << (x[j] & 31);
+                j++;
+            }
+            BinaryPrimitives.WriteUInt64LittleEndian(w, ((ulong)p[i] << 60) | ((ulong)(t[i] & 63) << 54) | ((ulong)gx << 43) | ((ulong)y[i] << 32) | mask);
+            ms.Write(w);
+            i = j;
+        }
+        Name = "b.raw";
+        return ms.ToArray();
+    }
+
+    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
+    public int Decode()
+    {
+        Into.Count = 0;
+        var state = new Evt2State();
+        Evt21Decoder.Decode(Input.AsSpan(_dataStart), false, ref state, Into, Into.Capacity - 64, null);
+        return Into.Count;
+    }
+}
+
+/// <summary>DAT: 8-byte CD records.</summary>
+public class DatDecodeBenchmark : DecodeBenchmarkBase
+{
+    int _dataStart;
+    protected override byte[] Build()
+    {
+        using var e = DecodeInputs.Recording(304, 240, 0);
+        Name = "b.dat";
+        var bytes = DecodeInputs.Encode((s, b) => DatWriter.Write(s, b), e);
+        _dataStart = bytes.Length - 8 * DecodeInputs.Events;
+        return bytes;
+    }
+
+    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
+    public int Decode()
+    {
+        Into.Count = 0;
+        return DatDecoder.Decode(Input.AsSpan(_dataStart), Into);
+    }
+}
+
+/// <summary>Metavision HDF5, uncompressed /CD/events through PureHDF (ReadAll is the decode: hyperslabs per batch).</summary>
+public class MetavisionHdf5DecodeBenchmark : DecodeBenchmarkBase
+{
+    protected override byte[] Build()
+    {
+        using var e = DecodeInputs.Recording(1280, 720, 0);
+        Name = "b.hdf5";
+        string path = Path.Combine(Path.GetTempPath(), $"eventsnn-bench-{Environment.ProcessId}.hdf5");
+        try
+        {
+            MetavisionHdf5Writer.Write(path, e);
+            return File.ReadAllBytes(path);
+        }
+        finally { File.Delete(path); }
+    }
+}

@@ -79,8 +79,8 @@ internal static class DataCommands
 
     static Command Info()
     {
-        var root = new Argument<string>("ROOT") { Description = "Dataset folder or archive as downloaded (DvsGesture.tar.gz, CIFAR10-DVS class zips, Caltech101.zip, ...)" };
-        var name = new Option<string?>("--dataset") { Description = "dvsgesture, cifar10dvs or ncaltech101 (default: detected from the files)" };
+        var root = new Argument<string>("ROOT") { Description = "Dataset folder or archive as downloaded (DvsGesture.tar.gz, CIFAR10-DVS class zips, Caltech101.zip, N-CARS train/test folders, ...)" };
+        var name = new Option<string?>("--dataset") { Description = "dvsgesture, cifar10dvs, ncaltech101 or ncars (default: detected from the files)" };
         var cifarSplit = new Option<string>("--cifar-split") { Description = "CIFAR10-DVS split: method (first 90 % by index train) or spikingjelly (indices 0-99 test)", DefaultValueFactory = _ => "method" };
         var background = new Option<bool>("--include-background") { Description = "N-Caltech101: keep BACKGROUND_Google as a class" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
@@ -93,7 +93,7 @@ internal static class DataCommands
             try
             {
                 string dsName = parse.GetValue(name) ?? DatasetCatalog.Detect(path)
-                    ?? throw new DatasetNotFoundException("dataset", path, ["a DVS128 Gesture, CIFAR10-DVS or N-Caltech101 layout"], "Name it with --dataset to see what is missing");
+                    ?? throw new DatasetNotFoundException("dataset", path, ["a DVS128 Gesture, CIFAR10-DVS, N-Caltech101 or N-CARS layout"], "Name it with --dataset to see what is missing");
                 var options = new DatasetOptions { Cifar10DvsSplit = parse.GetValue(cifarSplit)!, IncludeBackground = parse.GetValue(background) };
                 IEventDataset ds = DatasetCatalog.Open(dsName, path, options);
                 var splits = new[] { DatasetSplit.Train, DatasetSplit.Test };

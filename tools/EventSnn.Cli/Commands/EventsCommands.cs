@@ -36,9 +36,10 @@ internal static class EventsCommands
         var strict = new Option<bool>("--strict") { Description = "Treat a file cut inside a record or packet as an error" };
         var keepInvalid = new Option<bool>("--keep-invalid") { Description = "AEDAT 3.1: keep events whose valid bit is clear" };
         var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id (default: lowest-id event stream)" };
-        var cmd = new Command("inspect", "Format, chip/source, sensor size, event count, time span, ON/OFF counts, first and last events.")
+        var sensor = SensorOption();
+        var cmd = new Command("inspect", "Format, chip/source, sensor size (and where it came from), event count, time span, ON/OFF counts, trigger events, first and last events.")
         {
-            path, json, convention, strict, keepInvalid, stream,
+            path, json, convention, strict, keepInvalid, stream, sensor,
         };
         cmd.SetAction(parse =>
         {
@@ -49,6 +50,7 @@ internal static class EventsCommands
             };
             return Guard(parse.GetValue(path)!, () =>
             {
+                options = WithSensor(options, parse.GetValue(sensor));
                 using var reader = EventFile.Open(parse.GetValue(path)!, options);
                 var s = EventSummary.Gather(reader);
                 if (parse.GetValue(json)) PrintJson(parse.GetValue(path)!, s);
@@ -59,10 +61,27 @@ internal static class EventsCommands
         return cmd;
     }
 
+    static Option<string?> SensorOption() => new("--sensor")
+    {
+        Description = "WIDTHxHEIGHT to use when the file states no sensor size (DAT without size lines, EVT 2.0 without geometry)",
+    };
+
+    static EventReadOptions WithSensor(EventReadOptions options, string? sensor)
+    {
+        if (sensor is null) return options;
+        string[] parts = sensor.Split('x', 'X');
+        if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h) || w <= 0 || h <= 0 || w > 65535 || h > 65535)
+            throw new ArgumentException($"--sensor must be WIDTHxHEIGHT with sides 1..65535, got '{sensor}'");
+        return options with { SensorWidth = w, SensorHeight = h };
+    }
+
     static Command CreateConvert()
     {
         var input = new Argument<string>("IN") { Description = "Any readable event file (or ARCHIVE#ENTRY)" };
-        var output = new Argument<string>("OUT") { Description = "Output; format by extension: .csv, .h5/.hdf5, .aedat, .aedat4, .bin" };
+        var output = new Argument<string>("OUT") { Description = "Output; format by extension: .csv, .h5/.hdf5, .aedat, .aedat4, .bin, .raw, .dat" };
+        var rawEncoding = new Option<string>("--raw-encoding") { Description = "For .raw output: evt3 (default) or evt2", DefaultValueFactory = _ => "evt3" };
+        var sensor = SensorOption();
         var convention = ConventionOption();
         var aedatVersion = new Option<string>("--aedat-version") { Description = "For .aedat output: 2.0 (jAER DVS128) or 3.1 (default)", DefaultValueFactory = _ => "3.1" };
         var compression = new Option<string>("--compression") { Description = "For .aedat4 output: lz4 (default), lz4-high, zstd, zstd-high, none", DefaultValueFactory = _ => "lz4" };
@@ -70,9 +89,10 @@ internal static class EventsCommands
         var keepInvalid = new Option<bool>("--keep-invalid") { Description = "AEDAT 3.1: keep events whose valid bit is clear" };
         var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id" };
         var source = new Option<string?>("--source") { Description = "Camera/chip name written to the output header (default: the input's)" };
-        var cmd = new Command("convert", "Convert events from any readable format to CSV, HDF5, AEDAT 2.0/3.1/4.0 or .bin (by OUT's extension).")
+        var hdf5Layout = new Option<string>("--hdf5-layout") { Description = "For .h5/.hdf5 output: events (default; /events columns) or metavision (/CD/events, uncompressed)", DefaultValueFactory = _ => "events" };
+        var cmd = new Command("convert", "Convert events from any readable format to CSV, HDF5, AEDAT 2.0/3.1/4.0, .bin, Prophesee .raw (EVT 3.0/2.0) or .dat (by OUT's extension).")
         {
-            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source,
+            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source, rawEncoding, sensor, hdf5Layout,
         };
         cmd.SetAction(parse =>
         {
@@ -84,6 +104,7 @@ internal static class EventsCommands
             };
             return Guard(inPath, () =>
             {
+                read = WithSensor(read, parse.GetValue(sensor));
                 using var rec = EventFile.ReadAll(inPath, read);
                 var write = new EventWriteOptions
                 {
@@ -91,6 +112,9 @@ internal static class EventsCommands
                     Convention = parse.GetValue(convention)!,
                     Compression = ParseCompression(parse.GetValue(compression)!),
                     Source = parse.GetValue(source) ?? rec.Source,
+                    RawEncoding = parse.GetValue(rawEncoding)!,
+                    Hdf5Layout = parse.GetValue(hdf5Layout)!,
+                    Triggers = rec.Triggers.Count > 0 ? rec.Triggers : null,
                 };
                 EventFile.Write(outPath, rec.Events, write);
                 if (rec.Metadata.TryGetValue("warning", out string? warning)) Console.Error.WriteLine("warning: " + warning);
@@ -128,12 +152,18 @@ internal static class EventsCommands
         Console.WriteLine($"file:      {path}");
         Console.WriteLine($"format:    {s.Format}");
         Console.WriteLine($"source:    {s.Source ?? "(not stated)"}");
-        Console.WriteLine($"sensor:    {s.Width} x {s.Height} px");
+        Console.WriteLine($"sensor:    {s.Width} x {s.Height} px{(s.Metadata.TryGetValue("sensor_size_from", out string? from) ? $" (from {from})" : "")}");
         Console.WriteLine($"events:    {s.Events.ToString("N0", inv)} (ON {s.On.ToString("N0", inv)}, OFF {s.Off.ToString("N0", inv)})");
         if (s.TFirst is long t0 && s.TLast is long t1)
             Console.WriteLine($"time:      {t0} .. {t1} us ({((t1 - t0) / 1e6).ToString("0.######", inv)} s){(s.Monotonic ? "" : ", NOT monotonic")}");
         foreach (var kv in s.Metadata.Where(kv => kv.Key != "warning").OrderBy(kv => kv.Key, StringComparer.Ordinal))
             Console.WriteLine($"  {kv.Key}: {kv.Value}");
+        if (s.Triggers.Count > 0 || s.Metadata.ContainsKey("triggers"))
+        {
+            Console.WriteLine($"triggers:  {s.Triggers.Count.ToString("N0", inv)} external trigger event(s), kept apart from the events");
+            foreach (var g in s.Triggers.Take(EventSummary.Shown)) Console.WriteLine($"  t={g.TimeUs} us, id={g.Id}, value={g.Value}");
+            if (s.Triggers.Count > EventSummary.Shown) Console.WriteLine("  ...");
+        }
         Console.WriteLine("first:     t_us, x, y, p");
         foreach (var e in s.First) Console.WriteLine($"  {e.T}, {e.X}, {e.Y}, {e.P}");
         Console.WriteLine("last:");
@@ -165,6 +195,15 @@ internal static class EventsCommands
             w.WriteStartObject("metadata");
             foreach (var kv in s.Metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
             w.WriteEndObject();
+            w.WriteNumber("trigger_count", s.Triggers.Count);
+            w.WriteStartArray("triggers");
+            foreach (var g in s.Triggers.Take(1000))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("t_us", g.TimeUs); w.WriteNumber("id", g.Id); w.WriteNumber("value", g.Value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteStartArray("warnings");
             foreach (string warning in s.Warnings) w.WriteStringValue(warning);
             w.WriteEndArray();

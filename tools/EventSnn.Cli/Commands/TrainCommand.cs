@@ -12,10 +12,10 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "Dataset name: dvsgesture, cifar10dvs or ncaltech101 (the synthetic set loads as dvsgesture)", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "Dataset name: dvsgesture, cifar10dvs, ncaltech101 or ncars (the synthetic set loads as dvsgesture)", Required = true };
         var root = new Option<string>("--root") { Description = "Folder or archive the dataset was downloaded (or synthesized) to", Required = true };
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", Architectures.BuiltIn)}", DefaultValueFactory = _ => "vgg-gesture" };
-        var t = new Option<int>("--T") { Description = "Timesteps (time bins per sample)", DefaultValueFactory = _ => 16 };
+        var t = new Option<int?>("--T") { Description = "Timesteps (time bins per sample; default 16, 10 for ncars)" };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs (length of the cosine schedule)", DefaultValueFactory = _ => 100 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
         var lr = new Option<double>("--lr") { Description = "Initial SGD learning rate", DefaultValueFactory = _ => 0.1 };

@@ -24,6 +24,7 @@ internal sealed class EventSummary
     public Queue<(long T, int X, int Y, int P)> Last { get; } = new();
     public IReadOnlyDictionary<string, string> Metadata { get; set; } = new Dictionary<string, string>();
     public IReadOnlyList<string> Warnings { get; set; } = [];
+    public IReadOnlyList<ExternalTrigger> Triggers { get; set; } = [];
 
     public static EventSummary Gather(IEventReader reader)
     {
@@ -31,6 +32,7 @@ internal sealed class EventSummary
         foreach (var batch in reader.ReadBatches())
             using (batch) s.Add(batch);
         s.Warnings = reader.Warnings;
+        s.Triggers = reader.Triggers;
         s.Metadata = reader.Metadata;
         if (s.Width <= 0) s.Width = s.MaxX + 1;
         if (s.Height <= 0) s.Height = s.MaxY + 1;

@@ -6,7 +6,8 @@ internal sealed record TrainRequest
     public required string Dataset { get; init; }
     public required string Root { get; init; }
     public required string Arch { get; init; }
-    public int T { get; init; }
+    /// <summary>Timesteps; null = the dataset's default (<see cref="TrainRunner.DefaultT"/>).</summary>
+    public int? T { get; init; }
     public int Epochs { get; init; }
     public int Batch { get; init; }
     public double LearningRate { get; init; }

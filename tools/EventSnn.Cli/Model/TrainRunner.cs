@@ -19,12 +19,13 @@ internal static class TrainRunner
             if (r.Threads > 0) torch.set_num_threads(r.Threads);
             var ds = DatasetCatalog.Open(r.Dataset, r.Root);
             var (startUs, endUs) = ParseWindow(r.Window, ds.Name);
-            var settings = FrameSettings.For(ds, r.T, r.Downsample, startUs, endUs);
+            int t = r.T ?? DefaultT(ds.Name);
+            var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
             string cacheDir = r.CacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "eventsnn", "frames");
 
             var info = new ModelInfo
             {
-                Arch = r.Arch, T = r.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
+                Arch = r.Arch, T = t, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
                 Height = settings.Height, Width = settings.Width, Tebn = r.Tebn, Dataset = ds.Name, Kind = "snn",
                 Neuron = NeuronSettings.Lif() with { Reset = r.Reset },
                 Frames = new FrameInfo
@@ -44,7 +45,7 @@ internal static class TrainRunner
             var trainer = new Trainer(info, options); // validates before any slow work
 
             Console.Error.WriteLine($"eventsnn train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
-                $"frames {r.T}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
+                $"frames {t}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
             using var train = LoadFrames(ds, DatasetSplit.Train, settings, cacheDir);
             using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
             using var trainUsed = r.MaxTrain > 0 && r.MaxTrain < train.Count ? Stratified(train, r.MaxTrain, r.Seed) : null;
@@ -64,6 +65,9 @@ internal static class TrainRunner
             return ExitBadInput;
         }
     }
+
+    /// <summary>Timesteps when --T is not given: 10 for N-CARS (100 ms samples: 10 ms bins), 16 otherwise.</summary>
+    internal static int DefaultT(string dataset) => dataset == "ncars" ? 10 : 16;
 
     /// <summary>The sample window of `--window-us START:END` in µs; dvsgesture defaults to the method's first 1.3 s.</summary>
     internal static (long Start, long End) ParseWindow(string? text, string dataset)
