@@ -145,6 +145,19 @@ public sealed class NetworkStage
         }
     }
 
+    /// <summary>Forgets <paramref name="stream"/>: its classifier is disposed and its classification so far discarded.</summary>
+    internal void Forget(string stream)
+    {
+        if (_streams.Remove(stream, out var s)) s.Classifier.Dispose();
+    }
+
+    /// <summary>Disposes every stream's classifier (for owners that call <see cref="Process"/> directly).</summary>
+    internal void DisposeStreams()
+    {
+        foreach (var s in _streams.Values) s.Classifier.Dispose();
+        _streams.Clear();
+    }
+
     /// <summary>Steps one bin synchronously on the calling thread (the offline path uses this directly).</summary>
     internal void Process(EventBin bin)
     {
