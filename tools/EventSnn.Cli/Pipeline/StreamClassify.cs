@@ -33,13 +33,19 @@ internal static class StreamClassify
         var once = new Option<bool>("--once") { Description = "TCP: stop when the server closes instead of reconnecting." };
         var idleExit = new Option<double>("--idle-exit") { Description = "Stop after this many seconds without new events, once some have arrived (0 = never)." };
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0 = run until Ctrl+C)." };
+        var nats = new NatsCli();
+        var group = new Option<string>("--group") { Description = "NATS: worker group to join (each group classifies every stream once).", DefaultValueFactory = _ => EventSnn.Pipeline.Nats.NatsSubjects.DefaultGroup };
+        var workerName = new Option<string?>("--worker-name") { Description = "NATS: this worker's name in the group (default HOST-PID)." };
 
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
-        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration })
+        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration, group, workerName })
             cmd.Options.Add(o);
+        nats.AddTo(cmd, topology: true);
         cmd.Validators.Add(r =>
         {
-            if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT");
+            int inputs = (r.GetValue(udp) is null ? 0 : 1) + (r.GetValue(tcp) is null ? 0 : 1) + (r.GetValue(nats.Url) is null ? 0 : 1);
+            if (inputs != 1) r.AddError("give exactly one of --udp-listen [HOST:]PORT, --tcp HOST:PORT and --nats URL");
+            if (r.GetValue(nats.Url) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("--nats workers cut bins by event time: use --bin-us, not --events-per-bin");
             if (r.GetValue(binUs) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("give at most one of --bin-us and --events-per-bin");
         });
         cmd.SetAction(async (parse, ct) =>
@@ -73,6 +79,9 @@ internal static class StreamClassify
                     QuietPeriod = TimeSpan.FromMilliseconds(parse.GetValue(quietMs)),
                 };
                 var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
+                if (parse.GetValue(nats.Url) is not null)
+                    return await StreamNatsClassify.RunAsync(parse, nats, new StreamNatsClassify.Setup(factory, binning, exitRule, cutoffText,
+                        parse.GetValue(group)!, parse.GetValue(workerName), asJson, parse.GetValue(countersEvery), parse.GetValue(idleExit), parse.GetValue(duration)), ct);
                 var options = new PipelineOptions { Binning = binning, Policy = DropPolicies.Parse(parse.GetValue(policy)!) };
 
                 IEventSource source;
