@@ -29,7 +29,7 @@ public class NatsStreamTests(GestureCheckpointFixture gestures)
     static (string, List<(string, string, int)>) MakeRecordings()
     {
         string dir = Fixtures.TempDir("eventsnn-nats-recordings");
-        var options = new SyntheticOptions { Trials = 1, WindowSeconds = 0.6, Seed = 23, WriteArchive = false, WriteFolder = false };
+        var options = new SyntheticOptions { Trials = 2, WindowSeconds = 0.6, Seed = 23, WriteArchive = false, WriteFolder = false };
         var (events, labels) = SyntheticGestureDataset.GenerateTrial(options, 0);
         var list = new List<(string, string, int)>();
         using (events)
