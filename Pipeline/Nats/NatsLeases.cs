@@ -88,21 +88,24 @@ public sealed class NatsLeases
         return (lost, release);
     }
 
-    /// <summary>Tries to take free or expired partitions up to the fair share; returns what was taken.</summary>
+    /// <summary>Tries to take free partitions up to the fair share and every expired one; returns what was taken.</summary>
     public async Task<List<NatsLeaseEvent>> AcquireAsync(CancellationToken ct)
     {
         var taken = new List<NatsLeaseEvent>();
         int share = (_partitions + LiveWorkers - 1) / LiveWorkers;
         int offset = NatsSubjects.Partition(Worker, _partitions);
-        for (int i = 0; i < _partitions && _held.Count < share; i++)
+        // Every partition is looked at each round, so expiry is noticed in time; a free one is taken only below the
+        // fair share, an expired one always (its owner is gone; the share evens out once membership notices).
+        for (int i = 0; i < _partitions; i++)
         {
             int p = (offset + i) % _partitions;
             if (_held.ContainsKey(p)) continue;
+            bool belowShare = _held.Count < share;
             var entry = await _kv.TryGetEntryAsync<string>(Key(p), cancellationToken: ct).ConfigureAwait(false);
             long now = Stopwatch.GetTimestamp();
             if (!entry.Success)
             {
-                if (entry.Error is not NatsKVKeyNotFoundException and not NatsKVKeyDeletedException) continue;
+                if (!belowShare || entry.Error is not NatsKVKeyNotFoundException and not NatsKVKeyDeletedException) continue;
                 var made = await _kv.TryCreateAsync(Key(p), Value(), cancellationToken: ct).ConfigureAwait(false);
                 if (made.Success) { Hold(p, made.Value, now); taken.Add(new NatsLeaseEvent(p, "acquired", null, "free")); }
                 continue;
@@ -111,6 +114,7 @@ public sealed class NatsLeases
             string owner = OwnerOf(e.Value);
             if (e.Operation != NatsKVOperation.Put || owner.Length == 0)
             {
+                if (!belowShare) continue;
                 var r = await _kv.TryUpdateAsync(Key(p), Value(), e.Revision, cancellationToken: ct).ConfigureAwait(false);
                 if (r.Success) { Hold(p, r.Value, now); taken.Add(new NatsLeaseEvent(p, "acquired", null, "released by its owner")); }
                 continue;

@@ -8,6 +8,7 @@ using EventSnn.Pipeline.Nats;
 using EventSnn.Pipeline.Network;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using Xunit.Abstractions;
 
 namespace EventSnn.Tests.Pipeline;
 
@@ -16,7 +17,7 @@ namespace EventSnn.Tests.Pipeline;
 /// <c>eventsnn</c> processes: <c>stream publish</c>, <c>stream classify --nats</c>, <c>stream decisions</c>.
 /// </summary>
 [Collection(StreamCliCollection.Name)]
-public class NatsStreamTests(GestureCheckpointFixture gestures)
+public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelper output)
 {
     static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
     const long BinUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T;
@@ -264,7 +265,7 @@ public class NatsStreamTests(GestureCheckpointFixture gestures)
             var stored = Stored(server);
             CheckStored(stored, published, exact: true);
             Assert.Contains(stored, j => j.GetProperty("type").GetString() == "notice" && j.GetProperty("kind").GetString() == "restarted");
-            Console.WriteLine($"takeover after SIGKILL: {takeover:0.00} s");
+            output.WriteLine($"takeover of {victimHeld} partitions after SIGKILL: {takeover:0.00} s");
         }
         finally
         {
