@@ -144,6 +144,7 @@ public sealed class NatsWorker
         public readonly List<Held> Pending = new();
         public readonly SortedDictionary<long, (INatsJSMsg<byte[]> Msg, long SinceTicks)> Ahead = new();
         public (long FromUs, long Events)? Restart;
+        public bool EndPending;
     }
 
     /// <summary>Creates a worker; nothing happens until <see cref="RunAsync"/>.</summary>
@@ -201,8 +202,9 @@ public sealed class NatsWorker
                         }
                     }
                     await CheckReorderAsync(cancellationToken).ConfigureAwait(false);
-                    _classifier.CloseQuiet(Stopwatch.GetTimestamp(), _made);
-                    await PublishMadeAsync(cancellationToken).ConfigureAwait(false);
+                    _classifier.CloseQuiet(Stopwatch.GetTimestamp());
+                    // One network step covers the bins of every stream fetched this round.
+                    await StepAsync(cancellationToken).ConfigureAwait(false);
                     if (Stopwatch.GetTimestamp() >= nextProgressTicks)
                     {
                         await ProgressAsync(cancellationToken).ConfigureAwait(false);
@@ -358,13 +360,13 @@ public sealed class NatsWorker
             slot.Ahead[info.Sequence] = (msg, slot.Ahead.TryGetValue(info.Sequence, out var was) ? was.SinceTicks : Stopwatch.GetTimestamp());
             return;
         }
-        await ProcessAsync(slot, msg, info, ct).ConfigureAwait(false);
+        Process(slot, msg, info);
         while (slot.Ahead.Count > 0 && slot.Ahead.First().Key == slot.NextSequence)
         {
             var next = slot.Ahead.First();
             slot.Ahead.Remove(next.Key);
             var nextInfo = NatsPacket.Decode(next.Value.Msg.Subject, next.Value.Msg.Headers, next.Value.Msg.Data ?? [], _scratch);
-            await ProcessAsync(slot, next.Value.Msg, nextInfo, ct).ConfigureAwait(false);
+            Process(slot, next.Value.Msg, nextInfo);
         }
     }
 
@@ -399,7 +401,7 @@ public sealed class NatsWorker
         }
     }
 
-    async Task ProcessAsync(Slot slot, INatsJSMsg<byte[]> msg, NatsPacketInfo info, CancellationToken ct)
+    void Process(Slot slot, INatsJSMsg<byte[]> msg, NatsPacketInfo info)
     {
         slot.NextSequence = info.Sequence + 1;
         var events = _scratch;
@@ -422,16 +424,28 @@ public sealed class NatsWorker
             long late = Interlocked.Read(ref c.EventsDroppedLate), outside = Interlocked.Read(ref c.EventsDroppedOutOfRange);
             Interlocked.Add(ref Counters.EventsConsumed, events.Count);
             if (slot.Restart is { } r) slot.Restart = (r.FromUs, r.Events + events.Count);
-            _classifier.Add(slot.Id, events, Stopwatch.GetTimestamp(), _made);
+            _classifier.Add(slot.Id, events, Stopwatch.GetTimestamp());
             held.DroppedLate = Interlocked.Read(ref c.EventsDroppedLate) - late;
             held.DroppedOutside = Interlocked.Read(ref c.EventsDroppedOutOfRange) - outside;
             slot.LastUs = events.T[^1];
         }
-        if (info.End) _classifier.End(slot.Id, _made);
-        await PublishMadeAsync(ct).ConfigureAwait(false);
         if (info.End)
         {
+            _classifier.End(slot.Id);
+            slot.EndPending = true;
+        }
+    }
+
+    // Steps the network on everything queued, publishes the decisions (acknowledging what they cover) and settles
+    // the streams that ended.
+    async Task StepAsync(CancellationToken ct)
+    {
+        _classifier.Step(_made);
+        await PublishMadeAsync(ct).ConfigureAwait(false);
+        foreach (var slot in _slots.Values.Where(s => s.EndPending).ToList())
+        {
             // Everything of the stream is decided: acknowledge the rest (and report drops no decision carried).
+            slot.EndPending = false;
             long late = slot.Pending.Sum(h => h.DroppedLate), outside = slot.Pending.Sum(h => h.DroppedOutside);
             if (late + outside > 0)
                 await PublishNoticeAsync(new NatsNoticeRecord
@@ -550,13 +564,13 @@ public sealed class NatsWorker
                 FromUs = slot.LastUs == long.MinValue ? null : slot.LastUs, ToUs = nextInfo.FirstUs,
             }, ct).ConfigureAwait(false);
             slot.Ahead.Remove(first.Key);
-            await ProcessAsync(slot, first.Value.Msg, nextInfo, ct).ConfigureAwait(false);
+            Process(slot, first.Value.Msg, nextInfo);
             while (slot.Ahead.Count > 0 && slot.Ahead.First().Key == slot.NextSequence)
             {
                 var next = slot.Ahead.First();
                 slot.Ahead.Remove(next.Key);
                 var info = NatsPacket.Decode(next.Value.Msg.Subject, next.Value.Msg.Headers, next.Value.Msg.Data ?? [], _scratch);
-                await ProcessAsync(slot, next.Value.Msg, info, ct).ConfigureAwait(false);
+                Process(slot, next.Value.Msg, info);
             }
         }
     }

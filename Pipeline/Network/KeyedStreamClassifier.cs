@@ -7,23 +7,27 @@ namespace EventSnn.Pipeline.Network;
 /// <summary>
 /// The seam between a message-driven worker (one that receives packets of many streams, keyed by stream id,
 /// and must know which events each decision covers before it acknowledges them) and the binner + network
-/// stage. Calls are synchronous and made from one thread at a time; decisions made by a call are appended to
-/// the list given, in order. Counters keep the pipeline's identity: every event added is classified, dropped
-/// (late, out of range) or discarded (<see cref="Forget"/>, <see cref="StartAt"/>).
+/// stage. Calls are synchronous and made from one thread at a time. <see cref="Add"/> and <see cref="End"/> only
+/// queue the bins they close; <see cref="Step"/> runs the network on everything queued (streams batched together)
+/// and appends the decisions made, in order per stream. Counters keep the pipeline's identity: every event added is
+/// classified, dropped (late, out of range, no state slot) or discarded (<see cref="Forget"/>, <see cref="StartAt"/>).
 /// </summary>
 public interface IKeyedStreamClassifier : IDisposable
 {
     /// <summary>The counters (received, classified, dropped by reason, bins, decisions).</summary>
     PipelineCounters Counters { get; }
 
-    /// <summary>Bins and classifies the events of <paramref name="stream"/> (timestamps µs, non-decreasing); the caller keeps <paramref name="events"/>.</summary>
-    void Add(string stream, EventBatch events, long arrivalTicks, List<StreamDecision> decisions);
+    /// <summary>Bins the events of <paramref name="stream"/> (timestamps µs, non-decreasing); the caller keeps <paramref name="events"/>.</summary>
+    void Add(string stream, EventBatch events, long arrivalTicks);
 
-    /// <summary>The stream ended: its open bin closes and, if a classification is open, it decides.</summary>
-    void End(string stream, List<StreamDecision> decisions);
+    /// <summary>The stream ended: its open bin closes (and its classification decides at the next <see cref="Step"/>).</summary>
+    void End(string stream);
 
     /// <summary>Closes the open bins of streams quiet for the binning's quiet period (wall clock, Stopwatch ticks).</summary>
-    void CloseQuiet(long nowTicks, List<StreamDecision> decisions);
+    void CloseQuiet(long nowTicks);
+
+    /// <summary>Steps the network until no closed bin is left; appends the decisions made to <paramref name="decisions"/>.</summary>
+    void Step(List<StreamDecision> decisions);
 
     /// <summary>
     /// (Re)starts <paramref name="stream"/> with bins aligned at event time <paramref name="startUs"/> (the end of the
@@ -36,79 +40,75 @@ public interface IKeyedStreamClassifier : IDisposable
 }
 
 /// <summary>
-/// <see cref="IKeyedStreamClassifier"/> over the current <see cref="OnlineBinner"/> and <see cref="NetworkStage"/>,
-/// run inline on the caller's thread (no queues, nothing dropped for lack of room): the same per-stream logic as
-/// <see cref="StreamPipeline.ClassifyOffline"/>.
+/// <see cref="IKeyedStreamClassifier"/> over the <see cref="OnlineBinner"/> and the multi-stream <see cref="NetworkStage"/>
+/// (one network, a state slot per stream, the bins queued by <see cref="Add"/> stepped in batches by <see cref="Step"/>),
+/// run on the caller's thread: no queues between the stages, so nothing is dropped for lack of room, and each stream
+/// gets the decisions <see cref="StreamPipeline.ClassifyOffline(string, Ingest.EventBatch, OnlineBinningOptions, IBatchedClassifier, ExitRule, PipelineCounters?, Action{StreamStepOutput}?)"/> gives.
 /// </summary>
 public sealed class InlineKeyedStreamClassifier : IKeyedStreamClassifier
 {
     readonly OnlineBinner _binner;
     readonly NetworkStage _stage;
+    readonly Action<EventBin> _submit;
     List<StreamDecision>? _sink;
 
-    /// <summary>Creates the binner and the stage (time bins only: a worker acknowledges packets by event time).</summary>
-    public InlineKeyedStreamClassifier(OnlineBinningOptions binning, IStreamClassifierFactory classifiers, ExitRule exitRule)
+    /// <summary>
+    /// Creates the binner and the stage over <paramref name="model"/> (kept by the caller). Time bins only: a worker
+    /// acknowledges packets by event time. Streams are never evicted for idleness here (<see cref="Forget"/> frees a slot).
+    /// </summary>
+    public InlineKeyedStreamClassifier(OnlineBinningOptions binning, IBatchedClassifier model, ExitRule exitRule, ServingOptions? serving = null, Action<StreamNotice>? notice = null)
     {
         if (binning.WindowUs <= 0 || binning.EventsPerBin > 0)
             throw new ArgumentException("a keyed classifier cuts bins by event time (--bin-us), not by event count");
         Counters = new PipelineCounters();
-        _binner = new OnlineBinner(binning, Counters);
-        _stage = new NetworkStage(classifiers, exitRule, Counters);
+        _binner = new OnlineBinner(binning, Counters, notice);
+        _stage = new NetworkStage(model, exitRule, Counters, (serving ?? new ServingOptions()) with { StreamIdle = TimeSpan.Zero });
         _stage.Decisions.Subscribe(d => _sink?.Add(d));
+        _submit = _stage.Submit;
     }
 
     /// <inheritdoc />
     public PipelineCounters Counters { get; }
 
     /// <inheritdoc />
-    public void Add(string stream, EventBatch events, long arrivalTicks, List<StreamDecision> decisions)
+    public void Add(string stream, EventBatch events, long arrivalTicks)
     {
         Counters.Add(ref Counters.EventsReceived, events.Count);
-        _sink = decisions;
-        try { _binner.Add(new StreamBatch(stream, events, arrivalTicks), Step); }
-        finally { _sink = null; }
+        _binner.Add(new StreamBatch(stream, events, arrivalTicks), _submit);
     }
 
     /// <inheritdoc />
-    public void End(string stream, List<StreamDecision> decisions)
-    {
-        _sink = decisions;
-        try { _binner.EndStream(stream, Step); }
-        finally { _sink = null; }
-    }
+    public void End(string stream) => _binner.EndStream(stream, _submit);
 
     /// <inheritdoc />
-    public void CloseQuiet(long nowTicks, List<StreamDecision> decisions)
+    public void CloseQuiet(long nowTicks) => _binner.CloseQuiet(nowTicks, _submit);
+
+    /// <inheritdoc />
+    public void Step(List<StreamDecision> decisions)
     {
         _sink = decisions;
-        try { _binner.CloseQuiet(nowTicks, Step); }
+        try { _stage.StepPending(); }
         finally { _sink = null; }
     }
 
     /// <inheritdoc />
     public long StartAt(string stream, long startUs)
     {
-        _stage.Forget(stream);
-        long discarded = _binner.StartAt(stream, startUs);
-        Counters.Add(ref Counters.EventsDiscardedAtShutdown, discarded);
-        return discarded;
+        long queued = _stage.Forget(stream); // counted by the stage
+        long open = _binner.StartAt(stream, startUs);
+        Counters.Add(ref Counters.EventsDiscardedAtShutdown, open);
+        return queued + open;
     }
 
     /// <inheritdoc />
     public long Forget(string stream)
     {
-        _stage.Forget(stream);
-        long discarded = _binner.Forget(stream);
-        Counters.Add(ref Counters.EventsDiscardedAtShutdown, discarded);
-        return discarded;
-    }
-
-    void Step(EventBin bin)
-    {
-        try { _stage.Process(bin); }
-        finally { bin.Release(); }
+        long queued = _stage.Forget(stream); // counted by the stage
+        long open = _binner.Forget(stream);
+        Counters.Add(ref Counters.EventsDiscardedAtShutdown, open);
+        return queued + open;
     }
 
     /// <inheritdoc />
-    public void Dispose() => _stage.DisposeStreams();
+    public void Dispose() => _binner.DiscardOpen();
 }

@@ -53,13 +53,18 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
         return (dir, list);
     }
 
+    readonly Dictionary<string, List<StreamDecision>> _offline = new();
+
+    // The decisions of classifying the recording alone, offline (cached: the tests ask often).
     List<StreamDecision> Offline(string path)
     {
+        if (_offline.TryGetValue(path, out var known)) return known;
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        using var model = factory.Load(maxBatch: 1);
         var (rule, _) = factory.LoadExitRule("fixed");
         var binning = new OnlineBinningOptions { WindowUs = BinUs, Width = 32, Height = 32, Downsample = 4 };
         using var recording = EventFile.ReadAll(path).Events;
-        return StreamPipeline.ClassifyOffline("offline", recording, binning, factory, rule).ToList();
+        return _offline[path] = StreamPipeline.ClassifyOffline("offline", recording, binning, model, rule).ToList();
     }
 
     ChildProcess Worker(NatsServer server, string name) =>

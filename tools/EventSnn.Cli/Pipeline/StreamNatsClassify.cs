@@ -15,7 +15,7 @@ namespace EventSnn.Cli.Pipeline;
 internal static class StreamNatsClassify
 {
     public sealed record Setup(CheckpointClassifierFactory Factory, OnlineBinningOptions Binning, ExitRule ExitRule, string CutoffText,
-        string Group, string? WorkerName, bool Json, double CountersEvery, double IdleExit, double Duration);
+        ServingOptions Serving, TorchSharp.torch.Device Device, bool Fold, string Group, string? WorkerName, bool Json, double CountersEvery, double IdleExit, double Duration);
 
     public static Task<int> RunAsync(ParseResult parse, NatsCli nats, Setup setup, CancellationToken ct) => NatsCli.Guard("stream classify", async scrub =>
     {
@@ -30,9 +30,12 @@ internal static class StreamNatsClassify
         await using var connection = await endpoint.ConnectAsync($"eventsnn worker {worker}", ct);
         var topology = await NatsTopology.EnsureAsync(connection, nats.Topology(parse), ct);
         var info = setup.Factory.Model;
-        using var classifier = new InlineKeyedStreamClassifier(setup.Binning, setup.Factory, setup.ExitRule);
+        // One network serves every stream of the partitions this worker holds, each in its own state slot.
+        using var network = setup.Factory.Load(setup.Serving.MaxBatch, Math.Min(setup.Serving.MaxStreams, 16), setup.Device, setup.Fold);
+        using var classifier = new InlineKeyedStreamClassifier(setup.Binning, network, setup.ExitRule, setup.Serving);
         var nw = new NatsWorker(connection, topology.Partitions, classifier, setup.Factory.Info.ClassNames, new NatsWorkerOptions { Group = setup.Group, Worker = worker });
-        if (setup.Json) output.Write("start", new { Source = endpoint.Display, Group = setup.Group, Worker = worker, topology.Partitions, Model = info.Arch, info.T, BinUs = setup.Binning.WindowUs, Cutoff = setup.CutoffText });
+        if (setup.Json) output.Write("start", new { Source = endpoint.Display, Group = setup.Group, Worker = worker, topology.Partitions, Model = info.Arch, info.T, BinUs = setup.Binning.WindowUs, Cutoff = setup.CutoffText,
+            Device = setup.Device.ToString(), Folded = network.Folded, setup.Serving.MaxBatch, setup.Serving.MaxStreams });
         else Console.Error.WriteLine($"worker {worker} of group {setup.Group} on {endpoint.Display} ({topology.Partitions} partitions): model {info.Arch} T={info.T}, bins of {setup.Binning.WindowUs} µs, cutoff {setup.CutoffText}");
 
         nw.Decided += d =>
