@@ -18,8 +18,12 @@ public sealed class NatsServer : IDisposable
     public string Log => string.Concat(Enumerable.Range(1, _starts).Select(i => Path.Combine(StoreDir, $"server-{i}.log")).Where(File.Exists).Select(File.ReadAllText));
     string LogPath => Path.Combine(StoreDir, $"server-{_starts}.log");
 
-    public NatsServer()
+    readonly string[] _extra;
+
+    /// <summary>Starts a server; <paramref name="extraArgs"/> go on its command line (e.g. <c>--user</c>, <c>--pass</c>).</summary>
+    public NatsServer(params string[] extraArgs)
     {
+        _extra = extraArgs;
         Binary = Find(Environment.GetEnvironmentVariable("PATH"));
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
@@ -53,6 +57,7 @@ public sealed class NatsServer : IDisposable
         };
         foreach (var a in new[] { "-js", "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-sd", Path.Combine(StoreDir, "store"), "-l", LogPath })
             psi.ArgumentList.Add(a);
+        foreach (var a in _extra) psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (DateTime.UtcNow < deadline)

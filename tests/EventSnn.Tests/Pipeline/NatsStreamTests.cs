@@ -191,10 +191,25 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
         Assert.Contains("EVENTSNN_EVENTS exists with other settings", stderr);
         Assert.Contains("max age", stderr);
 
-        // Wrong password: refused, and neither user secret nor token appears in the output.
-        var (code2, out2, err2) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", $"nats://alice:s3cr3t-pw@127.0.0.1:{server.Port}", "--nats-token", "t0k3n-xyz");
-        Assert.NotEqual(0, code2);
-        Assert.DoesNotContain("s3cr3t-pw", out2 + err2);
+    }
+
+    [Fact]
+    public void UserAndPasswordInTheUrlAreUsedAndNeverPrinted()
+    {
+        using var server = new NatsServer("--user", "alice", "--pass", "s3cr3t-pw");
+        var (id, path, events) = Recordings.Value.Streams[0];
+        var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "publish", path, "--id", id, "--speed", "0", "--json",
+            "--nats", $"nats://alice:s3cr3t-pw@127.0.0.1:{server.Port}");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(events, Published(stdout)[id]);
+        Assert.DoesNotContain("s3cr3t-pw", stdout + stderr);
+        Assert.Contains($"nats://127.0.0.1:{server.Port}", stderr);
+
+        // A wrong password (and a token) is refused with one error line that names the URL without any secret.
+        var (code2, out2, err2) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", $"nats://alice:wr0ng-pw@127.0.0.1:{server.Port}", "--nats-token", "t0k3n-xyz");
+        Assert.Equal(1, code2);
+        Assert.StartsWith("error:", err2.Trim().Split('\n')[^1]);
+        Assert.DoesNotContain("wr0ng-pw", out2 + err2);
         Assert.DoesNotContain("t0k3n-xyz", out2 + err2);
     }
 
