@@ -12,6 +12,7 @@ public static class Program
     public static void Main(string[] args)
     {
         EventSnn.Model.TorchThreads.UsePassiveWaitUnlessSet(); // before libtorch loads (see TorchThreads)
+        if (args is ["nats-throughput", ..]) { Environment.ExitCode = Pipeline.NatsThroughput.Run(args); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
