@@ -214,6 +214,46 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task ATcpCameraBridgedOntoNatsIsClassifiedAndItsDecisionsCanBeFollowedAndFiltered()
+    {
+        using var server = new NatsServer();
+        var workers = new[] { Worker(server, "solo") };
+        var (_, path, events) = Recordings.Value.Streams[5];
+        try
+        {
+            await SettleAsync(workers);
+            using var follow = new ChildProcess("stream", "decisions", "--nats", server.Url, "--follow", "--json");
+            using var camera = new ChildProcess("stream", "replay", path, "--tcp-listen", "127.0.0.1:0", "--speed", "0");
+            string listening = await camera.WaitForLine(l => l.StartsWith("listening on "), Limit, stderr: true);
+            string port = listening[(listening.LastIndexOf(':') + 1)..];
+            var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "publish", "--tcp", $"127.0.0.1:{port}", "--id", "bridge",
+                "--nats", server.Url, "--duration", "3", "--json");
+            Assert.True(code == 0, stderr);
+            Assert.Equal(events, Published(stdout)["bridge"]);
+            var offline = Offline(path);
+            await WaitDecisionsAsync(workers, offline.Count, Limit);
+            await WaitFor(() => Lines(follow, "decision").Count() >= offline.Count, Limit, [follow]);
+            follow.Interrupt();
+            Assert.Equal(0, await follow.WaitForExit(TimeSpan.FromSeconds(20)));
+            await StopAsync(workers);
+
+            var (code2, only, err2) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", server.Url, "--id", "bridge", "--json", "--no-notices");
+            Assert.True(code2 == 0, err2);
+            var stored = only.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Json).ToList();
+            Assert.All(stored, d => Assert.Equal("decision", d.GetProperty("type").GetString()));
+            Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),
+                         stored.Select(d => (d.GetProperty("class").GetInt32(), d.GetProperty("timestep").GetInt32(), d.GetProperty("event_time_us").GetInt64(), d.GetProperty("events").GetInt64())));
+            Assert.Equal(stored.Select(d => d.GetProperty("msg_id").GetString()), Lines(follow, "decision").Select(d => d.GetProperty("msg_id").GetString()));
+            var (_, none, _) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", server.Url, "--id", "nobody", "--json");
+            Assert.Equal("", none.Trim());
+        }
+        finally
+        {
+            foreach (var w in workers) w.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task TwelveStreamsOnThreeWorkersGetTheOfflineDecisionsAndGarbageIsCountedAndAcknowledged()
     {
         using var server = new NatsServer();

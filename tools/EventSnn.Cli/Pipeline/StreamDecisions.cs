@@ -42,29 +42,49 @@ internal static class StreamDecisions
                 throw new ArgumentException($"no JetStream stream {NatsSubjects.DecisionsStream} on {endpoint.Display}: no worker has run there yet");
             }
             ulong lastAtStart = stream.Info.State.LastSeq;
-            string filter = only is null ? "eventsnn.>" : $"eventsnn.*.{only}" + (g == NatsSubjects.DefaultGroup ? "" : $".{g}");
+            // One filter for decisions and notices (a 2.9 server takes one subject per consumer); the stream id is
+            // matched here, from the subject.
+            const string filter = "eventsnn.>";
+            if (!keepFollowing)
+            {
+                // What is stored now, then stop: an ephemeral pull consumer read until a fetch comes back empty.
+                if (lastAtStart == 0) return 0;
+                var reader = await js.CreateOrUpdateConsumerAsync(NatsSubjects.DecisionsStream, new ConsumerConfig
+                {
+                    FilterSubject = filter,
+                    AckPolicy = ConsumerConfigAckPolicy.None,
+                    DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+                    InactiveThreshold = TimeSpan.FromMinutes(1),
+                }, ct);
+                while (true)
+                {
+                    int got = 0;
+                    await foreach (var msg in reader.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 1000 }, cancellationToken: ct))
+                    {
+                        got++;
+                        Print(msg.Subject, msg.Metadata?.Sequence.Stream ?? 0, msg.Data ?? [], only, g, withNotices, asJson, output);
+                    }
+                    if (got == 0) break;
+                }
+                return 0;
+            }
             var consumer = await js.CreateOrderedConsumerAsync(NatsSubjects.DecisionsStream, new NatsJSOrderedConsumerOpts { FilterSubjects = [filter] }, ct);
-            if (!keepFollowing && lastAtStart == 0) return 0;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             try
             {
-                await foreach (var msg in consumer.ConsumeAsync<byte[]>(cancellationToken: stop.Token))
-                {
-                    ulong seq = msg.Metadata?.Sequence.Stream ?? 0;
-                    Print(msg.Subject, seq, msg.Data ?? [], g, withNotices, asJson, output);
-                    if (!keepFollowing && (seq >= lastAtStart || msg.Metadata is { NumPending: 0 })) break;
-                }
+                await foreach (var msg in consumer.ConsumeAsync<byte[]>(cancellationToken: ct))
+                    Print(msg.Subject, msg.Metadata?.Sequence.Stream ?? 0, msg.Data ?? [], only, g, withNotices, asJson, output);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { } // Ctrl+C ends --follow normally
             return 0;
         }));
         return cmd;
     }
 
-    static void Print(string subject, ulong seq, byte[] data, string group, bool withNotices, bool asJson, JsonLines output)
+    static void Print(string subject, ulong seq, byte[] data, string? only, string group, bool withNotices, bool asJson, JsonLines output)
     {
         string[] tokens = subject.Split('.');
         if (tokens.Length < 3) return;
+        if (only != null && tokens[2] != only) return;
         string kind = tokens[1];
         string subjectGroup = tokens.Length >= 4 ? tokens[3] : NatsSubjects.DefaultGroup;
         if (subjectGroup != group) return;
