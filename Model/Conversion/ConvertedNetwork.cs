@@ -182,16 +182,18 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private sealed class SingleStepSlot : nn.Module<Tensor, Tensor>
     {
         private readonly IfNeuron _neuron;
-        private readonly ConvertedNetwork _owner;
+        // The owner's step state, read through a delegate: a field of a module type would be registered as a
+        // submodule by TorchSharp, and the owner contains this slot (a cycle: state_dict recursed without end).
+        private readonly Func<StepState?> _stepState;
 
         public SingleStepSlot(IfNeuron neuron, ConvertedNetwork owner) : base("SingleStepSlot")
         {
             _neuron = neuron;
-            _owner = owner;
+            _stepState = () => owner._stepState;
             register_module("neuron", neuron);
         }
 
         public override Tensor forward(Tensor x) =>
-            _owner._stepState is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
+            _stepState() is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
     }
 }
