@@ -214,6 +214,29 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
     }
 
     [Fact]
+    public void ATokenAuthenticatesAsAnOptionOrInTheUrlAndBadIdsAreRefusedBeforeConnecting()
+    {
+        using var server = new NatsServer("--auth", "t0k3n-abc");
+        var (id, path, events) = Recordings.Value.Streams[1];
+        var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "publish", path, "--id", id, "--speed", "0", "--json",
+            "--nats", server.Url, "--nats-token", "t0k3n-abc");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(events, Published(stdout)[id]);
+        Assert.DoesNotContain("t0k3n-abc", stdout + stderr);
+        var (code2, out2, err2) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", $"nats://t0k3n-abc@127.0.0.1:{server.Port}", "--json");
+        Assert.True(code2 == 0, err2);
+        Assert.DoesNotContain("t0k3n-abc", out2 + err2);
+        var (code3, _, err3) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", server.Url, "--nats-token", "wrong-t0k3n");
+        Assert.Equal(1, code3);
+        Assert.DoesNotContain("wrong-t0k3n", err3);
+
+        var (code4, _, err4) = EventSnnProcess.Run(Limit, null, "stream", "publish", path, "--id", "cam.1", "--nats", server.Url);
+        Assert.Equal(2, code4);
+        Assert.StartsWith("error:", err4.Trim().Split('\n')[^1]);
+        Assert.Contains("'cam.1'", err4);
+    }
+
+    [Fact]
     public async Task ATcpCameraBridgedOntoNatsIsClassifiedAndItsDecisionsCanBeFollowedAndFiltered()
     {
         using var server = new NatsServer();
