@@ -237,6 +237,43 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
     }
 
     [Fact]
+    public void TlsOptionsArePassedToTheClient()
+    {
+        // A CA and a server certificate for 127.0.0.1, made here (no openssl needed).
+        string dir = Fixtures.TempDir("eventsnn-nats-tls");
+        try
+        {
+            using var caKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var caRequest = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=eventsnn test CA", caKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            caRequest.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+            using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+            san.AddIpAddress(System.Net.IPAddress.Loopback);
+            request.CertificateExtensions.Add(san.Build());
+            using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3, 4]);
+            File.WriteAllText(Path.Combine(dir, "ca.pem"), ca.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(dir, "server.pem"), cert.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(dir, "server.key"), key.ExportPkcs8PrivateKeyPem());
+            using var server = new NatsServer("--tls", "--tlscert", Path.Combine(dir, "server.pem"), "--tlskey", Path.Combine(dir, "server.key"));
+            var (id, path, events) = Recordings.Value.Streams[2];
+            var (code, stdout, stderr) = EventSnnProcess.Run(Limit, null, "stream", "publish", path, "--id", id, "--speed", "0", "--json",
+                "--nats", $"tls://127.0.0.1:{server.Port}", "--nats-tls-ca", Path.Combine(dir, "ca.pem"));
+            Assert.True(code == 0, stderr);
+            Assert.Equal(events, Published(stdout)[id]);
+            // Without the CA the server's certificate is not trusted: one error line, exit code 1.
+            var (code2, _, err2) = EventSnnProcess.Run(Limit, null, "stream", "decisions", "--nats", $"tls://127.0.0.1:{server.Port}");
+            Assert.Equal(1, code2);
+            Assert.StartsWith("error:", err2.Trim().Split('\n')[^1]);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task ATcpCameraBridgedOntoNatsIsClassifiedAndItsDecisionsCanBeFollowedAndFiltered()
     {
         using var server = new NatsServer();
