@@ -274,6 +274,20 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task AUdpCameraBridgedOntoNatsPublishesEveryEventItReceives()
+    {
+        using var server = new NatsServer();
+        var (_, path, events) = Recordings.Value.Streams[7];
+        using var bridge = new ChildProcess("stream", "publish", "--udp-listen", "127.0.0.1:0", "--id", "udpcam", "--nats", server.Url, "--duration", "4", "--json");
+        string listening = await bridge.WaitForLine(l => l.StartsWith("listening on "), Limit, stderr: true);
+        string port = listening[(listening.LastIndexOf(':') + 1)..];
+        var (code, _, stderr) = EventSnnProcess.Run(Limit, null, "stream", "replay", path, "--udp", $"127.0.0.1:{port}", "--timestamps", "--speed", "2");
+        Assert.True(code == 0, stderr);
+        Assert.Equal(0, await bridge.WaitForExit(Limit));
+        Assert.Equal(events, Published(string.Join('\n', bridge.Out))["udpcam"]);
+    }
+
+    [Fact]
     public async Task ATcpCameraBridgedOntoNatsIsClassifiedAndItsDecisionsCanBeFollowedAndFiltered()
     {
         using var server = new NatsServer();
