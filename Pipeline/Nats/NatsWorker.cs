@@ -181,6 +181,7 @@ public sealed class NatsWorker
         _decisionsStream = await _js.GetStreamAsync(NatsSubjects.DecisionsStream, cancellationToken: cancellationToken).ConfigureAwait(false);
         long nextLeaseTicks = 0, nextProgressTicks = 0;
         long progressEvery = (long)(_o.AckWait.TotalSeconds / 4 * Stopwatch.Frequency);
+        int idleDelay = 0;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -217,7 +218,9 @@ public sealed class NatsWorker
                     await Task.Delay(200, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                if (!any) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+                // Idle: poll less and less often (up to every 100 ms), so idle workers do not load the server.
+                idleDelay = any ? 0 : Math.Clamp(idleDelay * 2, 5, 100);
+                if (!any) await Task.Delay(idleDelay, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
