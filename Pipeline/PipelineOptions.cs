@@ -16,7 +16,7 @@ public sealed record PipelineOptions
     public DropPolicy Policy { get; init; } = DropPolicy.DropOldest;
 
     /// <summary>Batches the queue between the socket reader and the binner holds.</summary>
-    public int IngressCapacity { get; init; } = 64;
+    public int IngressCapacity { get; init; } = 256;
 
     /// <summary>Closed bins the queue between the binner and the network stage holds.</summary>
     public int BinCapacity { get; init; } = 64;

@@ -215,6 +215,29 @@ public sealed class OnlineBinner
             if (s.Open is { } bin) Close(s, bin, BinCloseReason.StreamEnd, closed);
     }
 
+    /// <summary>
+    /// Starts (or restarts) <paramref name="stream"/> with an empty open bin at event time <paramref name="startUs"/>,
+    /// so its bins keep the alignment an earlier owner of the stream used (time bins only). Any open bin of the
+    /// stream is discarded; returns the events it held.
+    /// </summary>
+    internal long StartAt(string stream, long startUs)
+    {
+        long discarded = Forget(stream);
+        var s = new StreamState();
+        _streams.Add(stream, s);
+        s.Open = NewBin(stream, s, startUs);
+        return discarded;
+    }
+
+    /// <summary>Forgets <paramref name="stream"/> (its open bin is discarded); returns the events that bin held.</summary>
+    internal long Forget(string stream)
+    {
+        if (!_streams.Remove(stream, out var s) || s.Open is not { } bin) return 0;
+        long events = bin.EventCount;
+        bin.Release();
+        return events;
+    }
+
     /// <summary>Throws away every open bin (cancellation) and returns how many events they held.</summary>
     public long DiscardOpen()
     {

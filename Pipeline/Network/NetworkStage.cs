@@ -293,6 +293,34 @@ public sealed class NetworkStage
         if (reason is { } r) Decide(bin, s, r);
     }
 
+    /// <summary>Queues one bin of its stream without stepping (a caller that drives the stage itself; see <see cref="StepPending"/>).</summary>
+    internal void Submit(EventBin bin) => Enqueue(bin);
+
+    /// <summary>Steps, on the calling thread, until no stream has a bin pending: streams with bins queued are batched together.</summary>
+    internal void StepPending()
+    {
+        while (_pending > 0) Tick();
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="stream"/>: its pending bins are discarded (and counted), its classification so far
+    /// dropped and its slot freed. Returns the events of the discarded bins.
+    /// </summary>
+    internal long Forget(string stream)
+    {
+        if (!_streams.Remove(stream, out var s)) return 0;
+        long events = 0;
+        while (s.Pending.TryDequeue(out var p))
+        {
+            events += p.Bin.EventCount;
+            Discard(p.Bin);
+            _pending--;
+        }
+        _freeSlots.Push(s.Slot);
+        Interlocked.Decrement(ref _slotsInUse);
+        return events;
+    }
+
     /// <summary>Steps one bin synchronously on the calling thread (the offline path uses this directly).</summary>
     internal void Process(EventBin bin)
     {

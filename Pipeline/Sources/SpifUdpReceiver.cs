@@ -10,8 +10,8 @@ namespace EventSnn.Pipeline.Sources;
 /// stream (<c>udp://ADDRESS:PORT</c>). Datagrams that do not parse are counted and skipped whole.
 /// Events without a timestamp word are stamped with this receiver's clock (µs since the receiver started)
 /// on arrival, which a notice says once per stream. Each sender's datagrams are gathered into that sender's own
-/// batch, handed on when it is full, when it is older than <see cref="FlushAfter"/>, or when no datagram is waiting
-/// in the socket, so interleaved senders still give the queue few, large batches; the reader only ever offers
+/// batch, handed on when it is full or when it is older than <see cref="FlushAfter"/> (whether or not more datagrams
+/// come), so interleaved senders still give the queue few, large batches; the reader only ever offers
 /// batches to the pipeline and never waits on it under a drop policy. The socket asks for a large kernel receive
 /// buffer; datagrams the kernel drops for it anyway (Linux: the socket's <c>drops</c> in <c>/proc/net/udp</c>) are
 /// counted in <see cref="Flow.PipelineCountersSnapshot.DatagramsDroppedByKernel"/>.
@@ -42,13 +42,13 @@ public sealed class SpifUdpReceiver : IEventSource, IDisposable
     /// <param name="sensorHeight">Sensor height in pixels.</param>
     /// <param name="receiveBufferBytes">Kernel receive buffer to ask for, bytes (the kernel may grant less).</param>
     /// <param name="maxBatchEvents">Most events gathered into one batch.</param>
-    /// <param name="flushAfter">Longest a sender's batch is held while more datagrams keep arriving (default 2 ms).</param>
+    /// <param name="flushAfter">Longest a sender's batch is held before it is handed on (default 10 ms).</param>
     public SpifUdpReceiver(IPEndPoint endpoint, int sensorWidth, int sensorHeight, int receiveBufferBytes = 32 << 20, int maxBatchEvents = 8192, TimeSpan? flushAfter = null)
     {
         _width = sensorWidth;
         _height = sensorHeight;
         _maxBatch = Math.Max(maxBatchEvents, SpifWords.EventsPerDatagram(false));
-        FlushAfter = flushAfter ?? TimeSpan.FromMilliseconds(2);
+        FlushAfter = flushAfter ?? TimeSpan.FromMilliseconds(10);
         _flushTicks = (long)(FlushAfter.TotalSeconds * Stopwatch.Frequency);
         _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         ReceiveBufferRequested = receiveBufferBytes;
@@ -60,7 +60,7 @@ public sealed class SpifUdpReceiver : IEventSource, IDisposable
         _inode = KernelUdpDrops.SocketInode(_socket);
     }
 
-    /// <summary>Longest a sender's batch is held before it is handed on while datagrams keep arriving.</summary>
+    /// <summary>Longest a sender's batch is held before it is handed on.</summary>
     public TimeSpan FlushAfter { get; }
 
     /// <summary>Kernel receive buffer asked for, bytes.</summary>
@@ -96,18 +96,38 @@ public sealed class SpifUdpReceiver : IEventSource, IDisposable
         var buffer = new byte[65536];
         var address = new SocketAddress(_socket.AddressFamily);
         using var drops = _inode is null ? null : new Timer(_ => UpdateKernelDrops(counters), null, TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500));
+        Task<int>? pending = null;
         try
         {
             while (true)
             {
+                pending ??= _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, address, cancellationToken).AsTask();
+                if (_filling.Count > 0 && !pending.IsCompleted)
+                {
+                    // Nothing waiting: hold the batches until the oldest is due, unless a datagram comes first.
+                    long due = long.MaxValue;
+                    foreach (var f in _filling) due = Math.Min(due, f.BatchStarted + _flushTicks);
+                    long wait = due - Stopwatch.GetTimestamp();
+                    if (wait > 0) await Task.WhenAny(pending, Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), cancellationToken)).ConfigureAwait(false);
+                    if (!pending.IsCompleted)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        await FlushDueAsync(sink, Stopwatch.GetTimestamp(), cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
                 int length;
                 try
                 {
-                    length = await _socket.ReceiveFromAsync(buffer.AsMemory(), SocketFlags.None, address, cancellationToken).ConfigureAwait(false);
+                    length = await pending.ConfigureAwait(false);
                 }
                 catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
                 {
                     continue; // ICMP port-unreachable echoes and oversized datagrams: nothing to decode
+                }
+                finally
+                {
+                    pending = null;
                 }
                 long arrival = Stopwatch.GetTimestamp();
                 counters.Add(ref counters.DatagramsReceived, 1);
@@ -153,26 +173,32 @@ public sealed class SpifUdpReceiver : IEventSource, IDisposable
                     sender.BatchArrival = arrival;
                     if (sender.Batch.Count > _maxBatch - SpifWords.EventsPerDatagram(false)) await FlushAsync(sink, sender, cancellationToken).ConfigureAwait(false);
                 }
-                if (_filling.Count == 0) continue;
-                if (_socket.Available == 0)
-                {
-                    // Nothing is waiting: hand every batch on now rather than hold it for datagrams that may not come.
-                    while (_filling.Count > 0) await FlushAsync(sink, _filling[^1], cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    for (int i = _filling.Count - 1; i >= 0; i--)
-                        if (i < _filling.Count && arrival - _filling[i].BatchStarted >= _flushTicks) await FlushAsync(sink, _filling[i], cancellationToken).ConfigureAwait(false);
-                }
+                if (_filling.Count > 0) await FlushDueAsync(sink, arrival, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            // Events count as received once published; batches cut off by cancellation were never handed on.
-            foreach (var s in _filling) { s.Batch?.Dispose(); s.Batch = null; }
+            // Batches still held when the receiver stops were received but never handed on: counted as discarded at shutdown.
+            foreach (var s in _filling)
+            {
+                if (s.Batch is { } held)
+                {
+                    counters.Add(ref counters.EventsReceived, held.Count);
+                    counters.Add(ref counters.EventsDiscardedAtShutdown, held.Count);
+                    held.Dispose();
+                }
+                s.Batch = null;
+            }
             _filling.Clear();
+            if (pending is not null) { try { await pending.ConfigureAwait(false); } catch (Exception) { } }
             UpdateKernelDrops(counters);
         }
+    }
+
+    async ValueTask FlushDueAsync(IEventSink sink, long now, CancellationToken ct)
+    {
+        for (int i = _filling.Count - 1; i >= 0; i--)
+            if (i < _filling.Count && now - _filling[i].BatchStarted >= _flushTicks) await FlushAsync(sink, _filling[i], ct).ConfigureAwait(false);
     }
 
     async ValueTask FlushAsync(IEventSink sink, Sender sender, CancellationToken ct)

@@ -6,13 +6,15 @@ namespace EventSnn.Benchmarks;
 /// BenchmarkDotNet entry point. Run with
 /// <c>dotnet run -c Release --project tools/EventSnn.Benchmarks -- --filter '*'</c>;
 /// each benchmark class reports ratios against a baseline measured in the same run. <c>capacity</c> as the first
-/// argument runs the end-to-end serving capacity measurement instead (<see cref="Pipeline.Capacity"/>).
+/// argument runs the end-to-end serving capacity measurement instead (<see cref="Pipeline.Capacity"/>), <c>nats-throughput</c>
+/// the NATS JetStream throughput measurement (<see cref="Pipeline.NatsThroughput"/>).
 /// </summary>
 public static class Program
 {
     public static void Main(string[] args)
     {
         EventSnn.Model.TorchThreads.UsePassiveWaitUnlessSet(); // before libtorch loads (see TorchThreads)
+        if (args is ["nats-throughput", ..]) { Environment.ExitCode = Pipeline.NatsThroughput.Run(args); return; }
         if (args.Length > 0 && args[0] == "capacity")
         {
             Environment.Exit(Pipeline.Capacity.Run(args));

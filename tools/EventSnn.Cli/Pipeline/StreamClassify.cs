@@ -45,15 +45,21 @@ internal static class StreamClassify
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0 = run until Ctrl+C)." };
         var http = new Option<string?>("--http") { Description = "Serve a live page, /events (SSE), /metrics (Prometheus) and /healthz on [HOST:]PORT (host 127.0.0.1 unless given)." };
         var httpLinger = new Option<double>("--http-linger") { Description = "With --http: keep serving this many seconds after the input ends (Ctrl+C ends it sooner)." };
+        var nats = new NatsCli();
+        var group = new Option<string>("--group") { Description = "NATS: worker group to join (each group classifies every stream once).", DefaultValueFactory = _ => EventSnn.Pipeline.Nats.NatsSubjects.DefaultGroup };
+        var workerName = new Option<string?>("--worker-name") { Description = "NATS: this worker's name in the group (default HOST-PID)." };
 
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
         foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, sensorMap, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration,
-                                         maxBatch, maxStreams, streamIdle, threads, device, noFold, http, httpLinger })
+                                         maxBatch, maxStreams, streamIdle, threads, device, noFold, group, workerName, http, httpLinger })
             cmd.Options.Add(o);
+        nats.AddTo(cmd, topology: true);
         cmd.Validators.Add(r =>
         {
             bool hasTcp = r.GetValue(tcp) is { Length: > 0 };
-            if ((r.GetValue(udp) is null) == !hasTcp) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT (repeatable)");
+            int inputs = (r.GetValue(udp) is null ? 0 : 1) + (hasTcp ? 1 : 0) + (r.GetValue(nats.Url) is null ? 0 : 1);
+            if (inputs != 1) r.AddError("give exactly one of --udp-listen [HOST:]PORT, --tcp HOST:PORT (repeatable) and --nats URL");
+            if (r.GetValue(nats.Url) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("--nats workers cut bins by event time: use --bin-us, not --events-per-bin");
             if (r.GetValue(binUs) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("give at most one of --bin-us and --events-per-bin");
             if (r.GetValue(httpLinger) < 0) r.AddError("--http-linger must be >= 0");
         });
@@ -107,6 +113,9 @@ internal static class StreamClassify
                     QuietPeriod = TimeSpan.FromMilliseconds(parse.GetValue(quietMs)),
                 };
                 var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
+                if (parse.GetValue(nats.Url) is not null)
+                    return await StreamNatsClassify.RunAsync(parse, nats, new StreamNatsClassify.Setup(factory, binning, exitRule, cutoffText, serving, torchDevice, !parse.GetValue(noFold),
+                        parse.GetValue(group)!, parse.GetValue(workerName), asJson, parse.GetValue(countersEvery), parse.GetValue(idleExit), parse.GetValue(duration)), ct);
                 var options = new PipelineOptions { Binning = binning, Policy = DropPolicies.Parse(parse.GetValue(policy)!), Serving = serving };
 
                 IEventSource source;
