@@ -58,6 +58,8 @@ public static class Architectures
                 // Two CBL blocks and a readout: small enough to train in seconds on a CPU (tests).
                 b.ConvBnSpike(8, kernel: 4, stride: 4, padding: 0).MaxPool2().ConvBnSpike(16).MaxPool2();
                 return b.Flatten().Linear(info.Classes).Build();
+            case LayerChain.ArchName:
+                return LayerChain.Build(info);
             default:
                 if (registered.TryGetValue(name, out var factory)) return factory(info);
                 throw new ArgumentException($"unknown architecture '{name}'; known: {string.Join(", ", Names)}");

@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(StreamCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ModelCommands.Create());
         return root;
     }
 }
