@@ -19,5 +19,8 @@ public sealed record PipelineOptions
     public int IngressCapacity { get; init; } = 64;
 
     /// <summary>Closed bins the queue between the binner and the network stage holds.</summary>
-    public int BinCapacity { get; init; } = 32;
+    public int BinCapacity { get; init; } = 64;
+
+    /// <summary>How the network stage batches streams, and how many it serves.</summary>
+    public Network.ServingOptions Serving { get; init; } = new();
 }

@@ -16,6 +16,12 @@ public enum StreamNoticeKind
     Malformed,
     /// <summary>Informational (e.g. how timestamps are assigned).</summary>
     Info,
+    /// <summary>A new stream was refused because the most streams were already served; its events are counted as dropped.</summary>
+    StreamRefused,
+    /// <summary>A stream without events for the idle time was evicted: its bin state and network state slot were freed.</summary>
+    StreamEvicted,
+    /// <summary>The sensor is not the size the model expects; says how its pixels are mapped (or dropped).</summary>
+    SensorMismatch,
 }
 
 /// <summary>

@@ -14,7 +14,9 @@ namespace EventSnn.Pipeline;
 /// policy it never waits on the network; under <see cref="DropPolicy.Wait"/> every stage waits instead and
 /// nothing is lost. <see cref="Counters"/> stay exact: once <see cref="RunAsync"/> has returned,
 /// every event received is classified or counted as dropped by exactly one stage.
-/// A pipeline runs once.
+/// One model serves every stream (<see cref="NetworkStage"/>, a sequence batcher); at most
+/// <see cref="ServingOptions.MaxStreams"/> streams are served at once (<see cref="StreamAdmission"/>), and a stream idle
+/// for <see cref="ServingOptions.StreamIdle"/> is evicted. A pipeline runs once.
 /// </summary>
 public sealed class StreamPipeline : IEventSink
 {
@@ -24,15 +26,30 @@ public sealed class StreamPipeline : IEventSink
     readonly StageChannel<EventBin> _bins;
     readonly Subject<StreamNotice> _notices = new();
     readonly OnlineBinner _binner;
+    readonly StreamAdmission _admission;
+    readonly IBatchedClassifier? _owned;
     int _started;
 
-    /// <summary>Builds the stages; nothing runs until <see cref="RunAsync"/>.</summary>
+    /// <summary>
+    /// Builds the stages around <paramref name="model"/> (loaded by the caller, who disposes it after the run); nothing
+    /// runs until <see cref="RunAsync"/>.
+    /// </summary>
+    public StreamPipeline(PipelineOptions options, IBatchedClassifier model, ExitRule exitRule) : this(options, model, exitRule, owned: false) { }
+
+    /// <summary>Builds the stages around per-stream classifiers from <paramref name="classifiers"/> (stand-ins holding their own state).</summary>
     public StreamPipeline(PipelineOptions options, IStreamClassifierFactory classifiers, ExitRule exitRule)
+        : this(options, new PerStreamClassifiers(classifiers), exitRule, owned: true) { }
+
+    StreamPipeline(PipelineOptions options, IBatchedClassifier model, ExitRule exitRule, bool owned)
     {
         _options = options;
+        options.Serving.Validate();
+        if (owned) _owned = model;
         Counters = new PipelineCounters();
-        _binner = new OnlineBinner(options.Binning, Counters);
-        _network = new NetworkStage(classifiers, exitRule, Counters);
+        _binner = new OnlineBinner(options.Binning, Counters, Publish);
+        _network = new NetworkStage(model, exitRule, Counters, options.Serving);
+        var idle = options.Serving.StreamIdle;
+        _admission = new StreamAdmission(options.Serving.MaxStreams, idle > TimeSpan.Zero ? (long)(idle.TotalSeconds * Stopwatch.Frequency) : 0);
         _ingress = new StageChannel<StreamBatch>(options.IngressCapacity, options.Policy, dropped =>
         {
             if (dropped.Events is { } ev)
@@ -55,6 +72,12 @@ public sealed class StreamPipeline : IEventSink
 
     /// <summary>Decisions, published on the network stage's thread; completes when the pipeline stops.</summary>
     public IObservable<StreamDecision> Decisions => _network.Decisions;
+
+    /// <summary>Every stream's per-step output O(t), published on the network stage's thread (for checks and tools).</summary>
+    public IObservable<StreamStepOutput> Steps => _network.Steps;
+
+    /// <summary>Streams served now (admitted and not yet evicted).</summary>
+    public int ActiveStreams => _admission.Count;
 
     /// <summary>Reconnects, gaps and malformed input reported by the source.</summary>
     public IObservable<StreamNotice> Notices => _notices.AsObservable();
@@ -98,7 +121,14 @@ public sealed class StreamPipeline : IEventSink
         {
             _bins.Complete();
         }
-        await network.ConfigureAwait(false);
+        try
+        {
+            await network.ConfigureAwait(false);
+        }
+        finally
+        {
+            _owned?.Dispose();
+        }
         _notices.OnCompleted();
         if (sourceError != null) throw sourceError;
     }
@@ -110,11 +140,23 @@ public sealed class StreamPipeline : IEventSink
     public static IReadOnlyList<StreamDecision> ClassifyOffline(string stream, Ingest.EventBatch events, OnlineBinningOptions binning,
         IStreamClassifierFactory classifiers, ExitRule exitRule, PipelineCounters? counters = null)
     {
+        using var model = new PerStreamClassifiers(classifiers);
+        return ClassifyOffline(stream, events, binning, model, exitRule, counters);
+    }
+
+    /// <summary>
+    /// <see cref="ClassifyOffline(string, Ingest.EventBatch, OnlineBinningOptions, IStreamClassifierFactory, ExitRule, PipelineCounters?)"/>
+    /// with a loaded model (batch 1, slot 0; the caller keeps the model). <paramref name="steps"/>, when given, receives every per-step output.
+    /// </summary>
+    public static IReadOnlyList<StreamDecision> ClassifyOffline(string stream, Ingest.EventBatch events, OnlineBinningOptions binning,
+        IBatchedClassifier model, ExitRule exitRule, PipelineCounters? counters = null, Action<StreamStepOutput>? steps = null)
+    {
         counters ??= new PipelineCounters();
         var binner = new OnlineBinner(binning, counters);
-        var stage = new NetworkStage(classifiers, exitRule, counters);
+        var stage = new NetworkStage(model, exitRule, counters, new ServingOptions { MaxBatch = 1, StreamIdle = TimeSpan.Zero });
         var decisions = new List<StreamDecision>();
         using var sub = stage.Decisions.Subscribe(decisions.Add);
+        using var stepSub = steps is null ? null : stage.Steps.Subscribe(steps);
         counters.Add(ref counters.EventsReceived, events.Count);
         void Step(EventBin bin)
         {
@@ -137,6 +179,22 @@ public sealed class StreamPipeline : IEventSink
     async ValueTask IEventSink.PublishAsync(StreamBatch batch, CancellationToken cancellationToken)
     {
         Counters.Add(ref Counters.EventsReceived, batch.Events.Count);
+        if (!_admission.TryAdmit(batch.Stream, batch.ArrivalTicks, out bool report))
+        {
+            Counters.Add(ref Counters.EventsDroppedRefused, batch.Events.Count);
+            if (report)
+            {
+                Counters.Add(ref Counters.StreamsRefused, 1);
+                Publish(new StreamNotice
+                {
+                    Stream = batch.Stream,
+                    Kind = StreamNoticeKind.StreamRefused,
+                    Message = $"refused: {_options.Serving.MaxStreams} streams are already served (--max-streams); its events are counted as dropped",
+                });
+            }
+            batch.Events.Dispose();
+            return;
+        }
         if (_options.Policy != DropPolicy.Wait)
         {
             if (!_ingress.Offer(batch)) Discard(batch);
@@ -172,14 +230,27 @@ public sealed class StreamPipeline : IEventSink
         return _ingress.WriteAsync(marker, cancellationToken);
     }
 
-    void IEventSink.Notice(StreamNotice notice) => _notices.OnNext(notice);
+    void IEventSink.Notice(StreamNotice notice) => Publish(notice);
+
+    readonly object _noticeGate = new();
+
+    // Sources, the admission check and the bin loop report from different threads; observers see one notice at a time.
+    void Publish(StreamNotice notice)
+    {
+        lock (_noticeGate) _notices.OnNext(notice);
+    }
 
     async Task BinLoopAsync(CancellationToken ct)
     {
         var closed = new List<EventBin>();
         void Collect(EventBin bin) => closed.Add(bin);
-        TimeSpan quiet = _options.Binning.QuietPeriod;
+        TimeSpan quiet = _options.Binning.QuietPeriod, idle = _options.Serving.StreamIdle;
         TimeSpan poll = quiet > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Max(quiet.Ticks / 4, TimeSpan.TicksPerMillisecond)) : Timeout.InfiniteTimeSpan;
+        if (idle > TimeSpan.Zero)
+        {
+            var idlePoll = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.TicksPerMillisecond, TimeSpan.TicksPerSecond));
+            if (poll == Timeout.InfiniteTimeSpan || idlePoll < poll) poll = idlePoll;
+        }
         Task<bool>? waiting = null;
         try
         {
@@ -197,7 +268,19 @@ public sealed class StreamPipeline : IEventSink
                     await ForwardAsync(closed, ct).ConfigureAwait(false);
                     ct.ThrowIfCancellationRequested();
                 }
-                _binner.CloseQuiet(Stopwatch.GetTimestamp(), Collect);
+                long now = Stopwatch.GetTimestamp();
+                _binner.CloseQuiet(now, Collect);
+                foreach (var stream in _admission.TakeIdle(now))
+                {
+                    _binner.Evict(stream, Collect);
+                    Counters.Add(ref Counters.StreamsEvicted, 1);
+                    Publish(new StreamNotice
+                    {
+                        Stream = stream,
+                        Kind = StreamNoticeKind.StreamEvicted,
+                        Message = $"no events for {idle.TotalSeconds:0.###} s: evicted (its bins and network state slot are freed)",
+                    });
+                }
                 await ForwardAsync(closed, ct).ConfigureAwait(false);
 
                 waiting ??= _ingress.Reader.WaitToReadAsync(ct).AsTask();

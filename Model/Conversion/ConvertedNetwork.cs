@@ -21,6 +21,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private readonly Tensor input_scale;
     private Tensor? _inputSum;   // running sum of this sample's inputs, outside every dispose scope
     private int _steps;
+    private StepState? _stepState;   // set while an explicit-state step runs the body
 
     /// <summary>
     /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
@@ -52,7 +53,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
         {
             var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
             _neurons.Add(neuron);
-            return new SingleStepSlot(neuron);
+            return new SingleStepSlot(neuron, this);
         });
         if (expectedLayers is { } expected && _neurons.Count != expected)
             throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
@@ -115,6 +116,31 @@ public sealed class ConvertedNetwork : SpikingNetwork
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// In causal mode the state begins with the running input sum (<c>[C, H, W]</c>) and the step count (a float per
+    /// sample), then the IF membranes in forward order.
+    /// </remarks>
+    protected override Tensor ForwardStepWithState(Tensor x, StepState state)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor input = x;
+        if (InputMode == ConversionInputMode.Causal)
+        {
+            var sum = state.Next("input_sum", x.shape.AsSpan(1), x.dtype, 0);
+            var steps = state.Next("input_steps", ReadOnlySpan<long>.Empty, x.dtype, 0);
+            sum.add_(x, StableScalars.One);
+            steps.add_(StableScalars.One);
+            var shape = new long[x.dim()];
+            Array.Fill(shape, 1L);
+            shape[0] = x.shape[0];
+            input = sum.mul(input_scale).div(steps.view(shape));
+        }
+        _stepState = state;
+        try { return _body.forward(input).MoveToOuterDisposeScope(); }
+        finally { _stepState = null; }
+    }
+
+    /// <inheritdoc/>
     protected override Tensor ForwardMultiStep(Tensor x)
     {
         var outputs = new Tensor[x.shape[0]];
@@ -156,13 +182,16 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private sealed class SingleStepSlot : nn.Module<Tensor, Tensor>
     {
         private readonly IfNeuron _neuron;
+        private readonly ConvertedNetwork _owner;
 
-        public SingleStepSlot(IfNeuron neuron) : base("SingleStepSlot")
+        public SingleStepSlot(IfNeuron neuron, ConvertedNetwork owner) : base("SingleStepSlot")
         {
             _neuron = neuron;
+            _owner = owner;
             register_module("neuron", neuron);
         }
 
-        public override Tensor forward(Tensor x) => _neuron.ForwardSingleStep(x);
+        public override Tensor forward(Tensor x) =>
+            _owner._stepState is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
     }
 }

@@ -14,6 +14,13 @@ public interface ITemporalLayer
     /// <summary>One timestep; state (membranes, step counters) is carried to the next call.</summary>
     Tensor ForwardSingleStep(Tensor x);
 
+    /// <summary>
+    /// One timestep with explicit state: the layer takes its state entries from <paramref name="state"/> in order
+    /// (<see cref="StepState.Next"/>) and updates them in place; its own carried state is untouched. Inference only
+    /// (called under no_grad).
+    /// </summary>
+    Tensor StepWithState(Tensor x, StepState state);
+
     /// <summary>Forgets carried state (start of a new sample).</summary>
     void ResetState();
 }

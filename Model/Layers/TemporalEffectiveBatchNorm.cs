@@ -51,5 +51,27 @@ public sealed class TemporalEffectiveBatchNorm : nn.Module<Tensor, Tensor>, ITem
     }
 
     /// <inheritdoc/>
+    /// <remarks>The state is each sample's step index (<c>int64</c>, from 0); a sample at step t uses <c>p[min(t, T−1)]</c>.</remarks>
+    public Tensor StepWithState(Tensor x, StepState state)
+    {
+        var steps = state.Next(GetName(), ReadOnlySpan<long>.Empty, ScalarType.Int64, 0);
+        using var scope = torch.NewDisposeScope();
+        using var last = (scale.shape[0] - 1).ToScalar();
+        var y = nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, training: false, eps: bn.eps);
+        var shape = new long[x.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = x.shape[0];
+        var p = scale.view(-1).index_select(0, steps.clamp_max(last)).view(shape);
+        steps.add_(StableScalars.IntOne);
+        return y.mul(p).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The BatchNorm over channels (its running statistics are what single steps use).</summary>
+    public BatchNorm3d BatchNorm => bn;
+
+    /// <summary>The per-timestep scales <c>p[t]</c>, shape <c>[T, 1, 1, 1, 1]</c>.</summary>
+    public Tensor Scale => scale;
+
+    /// <inheritdoc/>
     public void ResetState() => step = 0;
 }

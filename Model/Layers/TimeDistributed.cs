@@ -41,6 +41,9 @@ public sealed class TimeDistributed : nn.Module<Tensor, Tensor>, ITemporalLayer
     /// <inheritdoc/>
     public Tensor ForwardSingleStep(Tensor x) => Apply(x);
 
+    /// <inheritdoc/>
+    public Tensor StepWithState(Tensor x, StepState state) => Apply(x);
+
     // BatchNorm runs through StableBatchNorm: the module's own forward counts training batches with temporary Scalars.
     private Tensor Apply(Tensor x) => inner is BatchNorm bn ? StableBatchNorm.Forward(bn, x) : inner.call(x);
 

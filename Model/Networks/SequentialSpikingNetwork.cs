@@ -53,6 +53,15 @@ public sealed class SequentialSpikingNetwork : SpikingNetwork
     }
 
     /// <inheritdoc/>
+    protected override Tensor ForwardStepWithState(Tensor x, StepState state)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = x;
+        foreach (var l in temporal) h = l.StepWithState(h, state);
+        return h.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
     protected override Tensor ForwardSingleStep(Tensor x)
     {
         using var scope = torch.NewDisposeScope();

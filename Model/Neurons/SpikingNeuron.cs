@@ -150,6 +150,48 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         return Emit(spike, scalars).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The state is the membrane <c>v</c> before the step (shape of <paramref name="x"/> per sample, starting at
+    /// <c>InitialMembrane·θ</c>); it is updated in place: <c>u = v + x</c>, <c>s = u &gt; θ</c>, reset, leak. The only new
+    /// tensors are the spike mask and the output. Same arithmetic as the other modes, so the same spikes.
+    /// </remarks>
+    public Tensor StepWithState(Tensor x, StepState state)
+    {
+        if (DropoutRate > 0) throw new InvalidOperationException($"layer '{Name}': the explicit-state step is for inference: turn spike dropout off");
+        NeuronsPerSample = x.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        var v = state.Next(Name, x.shape.AsSpan(1), x.dtype, InitialMembrane * _threshold);
+        var scalars = StepScalars();
+        v.add_(x, StableScalars.One);                       // u
+        using var fired = v.gt(scalars.Threshold);          // s = H(u − θ)
+        var y = fired.to_type(x.dtype);
+        if (_threshold != 1.0) y.mul_(scalars.Threshold);   // θ·s
+        if (SoftReset) v.add_(y, StableScalars.MinusOne);   // u − θ·s
+        else
+        {
+            using var keep = fired.logical_not();
+            v.mul_(keep);                                   // u·(1 − s)
+        }
+        if (Tau != 1.0) v.mul_(scalars.Tau);
+        Count(fired);
+        return y;
+    }
+
+    private NeuronScalars? _stepScalars;
+    private double _stepScalarsThreshold;
+
+    // The explicit step's constants, kept while the threshold stays the same (no Scalar per step).
+    private NeuronScalars StepScalars()
+    {
+        if (_stepScalars is null || _stepScalarsThreshold != _threshold)
+        {
+            _stepScalars?.Dispose();
+            _stepScalars = new NeuronScalars(_threshold, Tau, InitialMembrane, 0);
+            _stepScalarsThreshold = _threshold;
+        }
+        return _stepScalars;
+    }
+
     private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x, NeuronScalars scalars)
     {
         var u = v.add(x, StableScalars.One);
@@ -195,6 +237,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
             ResetSpikeCount();
             _response?.Dispose();
             _dropoutGenerator?.Dispose();
+            _stepScalars?.Dispose();
         }
         base.Dispose(disposing);
     }

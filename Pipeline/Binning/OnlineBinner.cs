@@ -20,19 +20,28 @@ public sealed class OnlineBinner
     readonly long _quietTicks;
     readonly int _frameLength;
 
+    readonly Action<StreamNotice>? _notice;
+
     sealed class StreamState
     {
         public EventBin? Open;
         public long NextSequence;
         public long LastArrivalTicks;
+        // Pixel mapping: model x = (x + PreX) / Divisor + PostX (the same for y); out of range when x + PreX < 0.
+        public int SensorWidth = -1, SensorHeight = -1, PreX, PreY, PostX, PostY, Divisor = 1;
+        public bool ToldOutOfRange;
     }
 
-    /// <summary>Creates a binner; <paramref name="counters"/> receives late/out-of-range drops and close reasons.</summary>
-    public OnlineBinner(OnlineBinningOptions options, PipelineCounters counters)
+    /// <summary>
+    /// Creates a binner; <paramref name="counters"/> receives late/out-of-range drops and close reasons,
+    /// <paramref name="notice"/> (optional) hears of sensor-size mismatches.
+    /// </summary>
+    public OnlineBinner(OnlineBinningOptions options, PipelineCounters counters, Action<StreamNotice>? notice = null)
     {
         options.Validate();
         _o = options;
         _counters = counters;
+        _notice = notice;
         _frameLength = 2 * options.Height * options.Width;
         _quietTicks = options.QuietPeriod > TimeSpan.Zero ? (long)(options.QuietPeriod.TotalSeconds * Stopwatch.Frequency) : 0;
     }
@@ -57,11 +66,13 @@ public sealed class OnlineBinner
         var events = batch.Events;
         int n = events.Count;
         if (n == 0) return;
+        if (events.Width != s.SensorWidth || events.Height != s.SensorHeight) MapSensor(batch.Stream, s, events.Width, events.Height);
         s.LastArrivalTicks = batch.ArrivalTicks;
         ReadOnlySpan<long> t = events.T;
         ReadOnlySpan<ushort> xs = events.X, ys = events.Y;
         ReadOnlySpan<byte> ps = events.P;
-        int ds = _o.Downsample, w = _o.Width, h = _o.Height, plane = w * h;
+        int ds = s.Divisor, w = _o.Width, h = _o.Height, plane = w * h;
+        int preX = s.PreX, preY = s.PreY, postX = s.PostX, postY = s.PostY;
         long late = 0, outside = 0;
 
         int i = 0;
@@ -94,8 +105,14 @@ public sealed class OnlineBinner
                 long ti = t[i];
                 if (ti >= end) break;
                 if (ti < start) { late++; continue; }
-                int x = xs[i] / ds, y = ys[i] / ds;
-                if ((uint)x >= (uint)w || (uint)y >= (uint)h) { outside++; continue; }
+                int xr = xs[i] + preX, yr = ys[i] + preY;
+                int x = xr / ds + postX, y = yr / ds + postY;
+                if ((xr | yr) < 0 || (uint)x >= (uint)w || (uint)y >= (uint)h)
+                {
+                    outside++;
+                    if (!s.ToldOutOfRange) TellOutOfRange(batch.Stream, s, xs[i], ys[i]);
+                    continue;
+                }
                 frame[(ps[i] != 0 ? plane : 0) + y * w + x] += 1f;
                 lastT = ti;
                 if (++count == limit) { i++; break; }
@@ -110,6 +127,56 @@ public sealed class OnlineBinner
         }
         if (late > 0) _counters.Add(ref _counters.EventsDroppedLate, late);
         if (outside > 0) _counters.Add(ref _counters.EventsDroppedOutOfRange, outside);
+    }
+
+    // Works out how a stream's pixels reach the model's input for a sensor of sensorW x sensorH (0 = unknown: the model's own).
+    void MapSensor(string stream, StreamState s, int sensorW, int sensorH)
+    {
+        s.SensorWidth = sensorW;
+        s.SensorHeight = sensorH;
+        int ew = _o.ExpectedSensorWidth, eh = _o.ExpectedSensorHeight, ds = _o.Downsample;
+        s.PreX = s.PreY = s.PostX = s.PostY = 0;
+        s.Divisor = ds;
+        if (sensorW <= 0 || sensorH <= 0 || (sensorW == ew && sensorH == eh)) return;
+        string how;
+        switch (_o.SensorMap)
+        {
+            case SensorMap.CropCenter:
+                s.PreX = -((sensorW - ew) / 2);
+                s.PreY = -((sensorH - eh) / 2);
+                how = $"the centred {ew}x{eh} window is used (--sensor-map crop-center)";
+                break;
+            case SensorMap.Scale:
+                int f = Math.Max(1, Math.Max((sensorW + _o.Width - 1) / _o.Width, (sensorH + _o.Height - 1) / _o.Height));
+                s.Divisor = f;
+                s.PostX = (_o.Width - (sensorW + f - 1) / f) / 2;
+                s.PostY = (_o.Height - (sensorH + f - 1) / f) / 2;
+                how = $"pixels are summed over {f}x{f} blocks, centred in the input (--sensor-map scale)";
+                break;
+            default:
+                how = "pixels are downsampled as for the model's sensor and those outside its input are dropped (--sensor-map drop; crop-center or scale map them instead)";
+                break;
+        }
+        s.ToldOutOfRange = true;
+        _notice?.Invoke(new StreamNotice
+        {
+            Stream = stream,
+            Kind = StreamNoticeKind.SensorMismatch,
+            Message = $"sensor {sensorW}x{sensorH}, model made for {ew}x{eh} ({_o.Width}x{_o.Height} after downsample {ds}): {how}",
+        });
+    }
+
+    void TellOutOfRange(string stream, StreamState s, int x, int y)
+    {
+        s.ToldOutOfRange = true;
+        int ew = _o.ExpectedSensorWidth, eh = _o.ExpectedSensorHeight;
+        _notice?.Invoke(new StreamNotice
+        {
+            Stream = stream,
+            Kind = StreamNoticeKind.SensorMismatch,
+            Message = $"event at pixel ({x}, {y}) is outside the model's {ew}x{eh} sensor ({_o.Width}x{_o.Height} after downsample {_o.Downsample}; stream sensor {s.SensorWidth}x{s.SensorHeight}): " +
+                      "such events are dropped and counted as out of range; give the camera's size with --sensor WxH and choose --sensor-map crop-center or scale",
+        });
     }
 
     /// <summary>Closes the bins of streams that have had no events for the quiet period (by <paramref name="nowTicks"/>).</summary>
@@ -127,6 +194,19 @@ public sealed class OnlineBinner
         if (_streams.TryGetValue(stream, out var s) && s.Open is { } bin)
             Close(s, bin, BinCloseReason.StreamEnd, closed);
     }
+
+    /// <summary>
+    /// Forgets <paramref name="stream"/> (it went idle): its open bin, if any, closes as at a stream end; its next events
+    /// start a new bin sequence from 0.
+    /// </summary>
+    public void Evict(string stream, Action<EventBin> closed)
+    {
+        EndStream(stream, closed);
+        _streams.Remove(stream);
+    }
+
+    /// <summary>Streams the binner holds state for.</summary>
+    public int Streams => _streams.Count;
 
     /// <summary>Closes every open bin because the input ended.</summary>
     public void EndAll(Action<EventBin> closed)

@@ -23,6 +23,21 @@ public sealed record OnlineBinningOptions
     /// <summary>Integer factor dividing x and y before binning (1 = none).</summary>
     public int Downsample { get; init; } = 1;
 
+    /// <summary>Width in pixels of the sensor the model was made for (0: <see cref="Width"/> × <see cref="Downsample"/>).</summary>
+    public int SensorWidth { get; init; }
+
+    /// <summary>Height in pixels of the sensor the model was made for (0: <see cref="Height"/> × <see cref="Downsample"/>).</summary>
+    public int SensorHeight { get; init; }
+
+    /// <summary>How a stream from a sensor of another size than the model's is mapped onto the model's input.</summary>
+    public SensorMap SensorMap { get; init; } = SensorMap.Drop;
+
+    /// <summary>The model's sensor width (<see cref="SensorWidth"/> or its default).</summary>
+    public int ExpectedSensorWidth => SensorWidth > 0 ? SensorWidth : Width * Downsample;
+
+    /// <summary>The model's sensor height (<see cref="SensorHeight"/> or its default).</summary>
+    public int ExpectedSensorHeight => SensorHeight > 0 ? SensorHeight : Height * Downsample;
+
     /// <summary>
     /// Wall-clock time without events after which a stream's open bin is closed as it is
     /// (<see cref="BinCloseReason.QuietPeriod"/>); the next event starts a new bin at its own time.
@@ -43,6 +58,37 @@ public sealed record OnlineBinningOptions
             throw new ArgumentException("exactly one of WindowUs (time bins) and EventsPerBin (count bins) must be positive");
         if (Width <= 0 || Height <= 0) throw new ArgumentException($"frame size {Width}x{Height} must be positive");
         if (Downsample < 1) throw new ArgumentException($"downsample {Downsample} must be at least 1");
+        if (SensorWidth < 0 || SensorHeight < 0) throw new ArgumentException($"sensor size {SensorWidth}x{SensorHeight} must not be negative");
         if (MaxEmptyBins < 0) throw new ArgumentException("MaxEmptyBins must not be negative");
     }
+}
+
+/// <summary>How events of a sensor larger or smaller than the model's reach the model's input.</summary>
+public enum SensorMap
+{
+    /// <summary>Pixels are downsampled as for the model's own sensor; those that then fall outside the input are dropped (counted as out of range).</summary>
+    Drop,
+    /// <summary>The centred window of the model's sensor size is used (a smaller sensor sits centred, zero-padded); pixels outside it are dropped.</summary>
+    CropCenter,
+    /// <summary>
+    /// Sum pooling by the integer factor <c>f = ceil(max(sensor width / input width, sensor height / input height))</c>, so the
+    /// whole sensor fits the input, centred and zero-padded.
+    /// </summary>
+    Scale,
+}
+
+/// <summary>Parsing of <see cref="SensorMap"/> names as the command line spells them.</summary>
+public static class SensorMaps
+{
+    /// <summary>"crop-center", "scale" or "drop".</summary>
+    public static SensorMap Parse(string text) => text.ToLowerInvariant() switch
+    {
+        "drop" => SensorMap.Drop,
+        "crop-center" or "crop-centre" => SensorMap.CropCenter,
+        "scale" => SensorMap.Scale,
+        _ => throw new ArgumentException($"--sensor-map '{text}' is not one of crop-center, scale, drop"),
+    };
+
+    /// <summary>The command-line name.</summary>
+    public static string Name(this SensorMap map) => map switch { SensorMap.CropCenter => "crop-center", SensorMap.Scale => "scale", _ => "drop" };
 }

@@ -5,7 +5,7 @@ namespace EventSnn.Pipeline.Flow;
 /// <see cref="Snapshot"/>). Every event a source decodes is counted once as received and, once the
 /// pipeline has stopped, exactly once in one of the outcomes:
 /// <c>EventsReceived = EventsClassified + EventsDroppedIngress + EventsDroppedLate + EventsDroppedOutOfRange
-/// + EventsInDroppedBins + EventsDiscardedAtShutdown</c>.
+/// + EventsInDroppedBins + EventsDiscardedAtShutdown + EventsDroppedRefused</c>.
 /// While running, the difference is the number of events still queued or in an open bin.
 /// </summary>
 public sealed class PipelineCounters
@@ -17,7 +17,12 @@ public sealed class PipelineCounters
     internal long EventsDroppedOutOfRange;
     internal long EventsInDroppedBins;
     internal long EventsDiscardedAtShutdown;
+    internal long EventsDroppedRefused;
     internal long BatchesDroppedIngress;
+    internal long StreamsRefused;
+    internal long StreamsEvicted;
+    internal long DatagramsDroppedByKernel;
+    internal long NetworkSteps;
     internal long DatagramsReceived;
     internal long DatagramsMalformed;
     internal long PacketsReceived;
@@ -50,7 +55,12 @@ public sealed class PipelineCounters
         EventsDroppedOutOfRange = Interlocked.Read(ref EventsDroppedOutOfRange),
         EventsInDroppedBins = Interlocked.Read(ref EventsInDroppedBins),
         EventsDiscardedAtShutdown = Interlocked.Read(ref EventsDiscardedAtShutdown),
+        EventsDroppedRefused = Interlocked.Read(ref EventsDroppedRefused),
         BatchesDroppedIngress = Interlocked.Read(ref BatchesDroppedIngress),
+        StreamsRefused = Interlocked.Read(ref StreamsRefused),
+        StreamsEvicted = Interlocked.Read(ref StreamsEvicted),
+        DatagramsDroppedByKernel = Interlocked.Read(ref DatagramsDroppedByKernel),
+        NetworkSteps = Interlocked.Read(ref NetworkSteps),
         DatagramsReceived = Interlocked.Read(ref DatagramsReceived),
         DatagramsMalformed = Interlocked.Read(ref DatagramsMalformed),
         PacketsReceived = Interlocked.Read(ref PacketsReceived),
@@ -90,8 +100,21 @@ public sealed record PipelineCountersSnapshot
     public long EventsInDroppedBins { get; init; }
     /// <summary>Events still queued or in an open bin when the pipeline was cancelled.</summary>
     public long EventsDiscardedAtShutdown { get; init; }
+    /// <summary>Events of streams refused because the most streams were already served.</summary>
+    public long EventsDroppedRefused { get; init; }
     /// <summary>Batches dropped between the socket reader and the binner.</summary>
     public long BatchesDroppedIngress { get; init; }
+    /// <summary>Times a new stream was refused because the most streams were already served (a stream refused again after a quiet spell counts again).</summary>
+    public long StreamsRefused { get; init; }
+    /// <summary>Streams evicted after the idle time without events.</summary>
+    public long StreamsEvicted { get; init; }
+    /// <summary>
+    /// UDP datagrams the kernel dropped for the receiver's socket before they were read (its receive buffer was full;
+    /// Linux: the socket's <c>drops</c> in <c>/proc/net/udp</c>). Their events never arrived, so they are in no event count.
+    /// </summary>
+    public long DatagramsDroppedByKernel { get; init; }
+    /// <summary>Network steps taken (each steps up to the largest batch of streams at once; bins classified / steps = mean batch).</summary>
+    public long NetworkSteps { get; init; }
     /// <summary>UDP datagrams read.</summary>
     public long DatagramsReceived { get; init; }
     /// <summary>UDP datagrams skipped because they could not be parsed (length not a multiple of 4, missing timestamp word).</summary>
@@ -133,7 +156,7 @@ public sealed record PipelineCountersSnapshot
 
     /// <summary>Events accounted for by an outcome (classified or dropped somewhere).</summary>
     public long EventsAccounted => EventsClassified + EventsDroppedIngress + EventsDroppedLate + EventsDroppedOutOfRange
-                                   + EventsInDroppedBins + EventsDiscardedAtShutdown;
+                                   + EventsInDroppedBins + EventsDiscardedAtShutdown + EventsDroppedRefused;
 
     /// <summary>Events received but not yet accounted for: queued or in an open bin (0 once the pipeline has stopped).</summary>
     public long EventsInFlight => EventsReceived - EventsAccounted;

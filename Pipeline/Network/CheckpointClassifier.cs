@@ -6,11 +6,12 @@ using static TorchSharp.torch;
 namespace EventSnn.Pipeline.Network;
 
 /// <summary>
-/// Makes one <see cref="SpikingNetwork"/> per stream from a checkpoint (each stream needs its own membrane
-/// state, which lives in the network's neurons). Networks are loaded on the network stage's thread when a
-/// stream's first bin arrives.
+/// A spiking network checkpoint for the network stage: reads the checkpoint's <see cref="ModelInfo"/> at once and
+/// loads the network itself, once per process, with <see cref="Load"/> (before the first bin, never on the network
+/// stage's thread while streams wait). The loaded <see cref="SpikingNetworkBatch"/> serves every stream, each
+/// stream's membranes in a state slot.
 /// </summary>
-public sealed class CheckpointClassifierFactory : IStreamClassifierFactory
+public sealed class CheckpointClassifierFactory
 {
     readonly string _path;
 
@@ -31,15 +32,28 @@ public sealed class CheckpointClassifierFactory : IStreamClassifierFactory
     /// <summary>The checkpoint's model description (frame settings included).</summary>
     public ModelInfo Model { get; }
 
-    /// <inheritdoc />
+    /// <summary>The model's classes, input size and T.</summary>
     public ClassifierInfo Info { get; }
 
-    /// <inheritdoc />
-    public IStreamClassifier Create()
+    /// <summary>
+    /// Loads the network (eval mode) onto <paramref name="device"/> (CPU by default) and makes its state for
+    /// <paramref name="initialSlots"/> streams (grown on demand), stepping at most <paramref name="maxBatch"/> streams at once.
+    /// With <paramref name="fold"/>, BatchNorm is folded into the preceding convolution or linear layer where the
+    /// architecture allows (<see cref="FoldedNetwork"/>).
+    /// </summary>
+    public SpikingNetworkBatch Load(int maxBatch = 64, int initialSlots = 16, Device? device = null, bool fold = true)
     {
-        var (net, _) = Checkpoint.Load(_path);
-        net.eval();
-        return new SpikingNetworkClassifier(net, Model.Height, Model.Width);
+        var (net, _) = Checkpoint.Load(_path, device);
+        try
+        {
+            net.eval();
+            return new SpikingNetworkBatch(net, Info, maxBatch, initialSlots, fold);
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -62,37 +76,80 @@ public sealed class CheckpointClassifierFactory : IStreamClassifierFactory
     }
 }
 
-/// <summary>Single-step use of a <see cref="SpikingNetwork"/> on one stream's frames; CPU, inference only.</summary>
-public sealed class SpikingNetworkClassifier : IStreamClassifier
+/// <summary>
+/// One <see cref="SpikingNetwork"/> stepping many streams at once (inference only): each stream's state is a slot of a
+/// <see cref="NetworkState"/> on the network's device; a step copies the B frames into a reused input tensor, runs one
+/// explicit-state step on <c>[B, 2, H, W]</c> and reads the <c>[B, K]</c> outputs back.
+/// </summary>
+public sealed class SpikingNetworkBatch : IBatchedClassifier
 {
     readonly SpikingNetwork _net;
-    readonly int _height, _width;
-    readonly float[] _input;
+    readonly FoldedNetwork? _folded;
+    readonly NetworkState _state;
+    readonly Tensor _input;
+    readonly Device _device;
+    readonly int _maxBatch, _frame;
 
-    /// <summary>Wraps <paramref name="net"/> (owned: disposed with this) taking frames <c>[2, height, width]</c>.</summary>
-    public SpikingNetworkClassifier(SpikingNetwork net, int height, int width)
+    /// <summary>Takes ownership of <paramref name="net"/> (in eval mode) and makes state for <paramref name="initialSlots"/> streams.</summary>
+    public SpikingNetworkBatch(SpikingNetwork net, ClassifierInfo info, int maxBatch, int initialSlots = 16, bool fold = true)
     {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch), "the largest batch must be at least 1");
         _net = net;
-        _height = height;
-        _width = width;
-        _input = new float[2 * height * width];
-        _net.ResetState();
+        Info = info;
+        _device = net.Device;
+        _maxBatch = maxBatch;
+        _frame = 2 * info.Height * info.Width;
+        _folded = fold ? FoldedNetwork.TryCreate(net) : null;
+        _state = net.CreateState([2, info.Height, info.Width], Math.Max(1, initialSlots), _device);
+        _input = torch.zeros([maxBatch, 2, info.Height, info.Width], dtype: ScalarType.Float32);
+        _input.DetachFromDisposeScope();
     }
 
     /// <inheritdoc />
-    public void Step(ReadOnlySpan<float> frame, Span<float> output)
+    public ClassifierInfo Info { get; }
+
+    /// <summary>The network (its modules' own state is not used).</summary>
+    public SpikingNetwork Network => _net;
+
+    /// <summary>Whether BatchNorm was folded into the layers before it.</summary>
+    public bool Folded => _folded is not null;
+
+    /// <summary>The state of every slot.</summary>
+    public NetworkState State => _state;
+
+    /// <inheritdoc />
+    public int Slots => _state.Capacity;
+
+    /// <inheritdoc />
+    public long StateBytesPerSlot => _state.BytesPerSlot;
+
+    /// <inheritdoc />
+    public void EnsureSlots(int slots) => _state.Grow(slots);
+
+    /// <inheritdoc />
+    public void Reset(int slot) => _state.Reset(slot);
+
+    /// <inheritdoc />
+    public void Step(ReadOnlySpan<int> slots, ReadOnlySpan<float> frames, Span<float> outputs)
     {
-        frame.CopyTo(_input);
+        int b = slots.Length;
+        if (b < 1 || b > _maxBatch) throw new ArgumentException($"a step takes 1..{_maxBatch} streams, got {b}", nameof(slots));
+        int k = Info.Classes;
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var x = tensor(_input, [1, 2, _height, _width]);
-        var y = _net.Step(x).to(CPU);
-        y.data<float>().CopyTo(output);
+        _input.data<float>().CopyFrom(frames.Slice(0, b * _frame), 0, 0);
+        var x = _input.narrow(0, 0, b);
+        if (_device.type != DeviceType.CPU) x = x.to(_device);
+        var y = _folded is not null ? _folded.Step(x, _state, slots) : _net.Step(x, _state, slots);
+        if (_device.type != DeviceType.CPU) y = y.to(CPU);
+        y.data<float>().CopyTo(outputs.Slice(0, b * k), 0, 0);
     }
 
     /// <inheritdoc />
-    public void Reset() => _net.ResetState();
-
-    /// <inheritdoc />
-    public void Dispose() => _net.Dispose();
+    public void Dispose()
+    {
+        _state.Dispose();
+        _input.Dispose();
+        _folded?.Dispose();
+        _net.Dispose();
+    }
 }

@@ -23,4 +23,10 @@ public sealed record Aedat4TcpOptions
 
     /// <summary>Receive buffer, bytes.</summary>
     public int BufferBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Sensor size in pixels to use instead of the one the IOHeader declares (<c>--sensor</c>); null: the header's.
+    /// A difference is reported with a notice.
+    /// </summary>
+    public (int Width, int Height)? Sensor { get; init; }
 }

@@ -132,6 +132,16 @@ public sealed class Aedat4TcpSource : IEventSource
             return $"byte offset 4: IOHeader not understood: {ex.Message}";
         }
 
+        if (_o.Sensor is { } sensor && (sensor.Width, sensor.Height) != (stream.Width, stream.Height))
+        {
+            sink.Notice(new StreamNotice
+            {
+                Stream = Stream,
+                Kind = StreamNoticeKind.Info,
+                Message = $"the IOHeader declares a {stream.Width}x{stream.Height} sensor; using {sensor.Width}x{sensor.Height} as --sensor says",
+            });
+        }
+        int sensorWidth = _o.Sensor?.Width ?? stream.Width, sensorHeight = _o.Sensor?.Height ?? stream.Height;
         long offset = 4 + header.Length;
         byte[] body = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
@@ -176,7 +186,7 @@ public sealed class Aedat4TcpSource : IEventSource
                     counters.Add(ref counters.PacketsOtherStream, 1);
                     continue;
                 }
-                var batch = new EventBatch(Math.Max(16, size / 16), stream.Width, stream.Height);
+                var batch = new EventBatch(Math.Max(16, size / 16), sensorWidth, sensorHeight);
                 try
                 {
                     Aedat4Wire.DecodeEvents(body.AsSpan(0, size), compression, batch, $"{Stream} packet at byte offset {packetOffset}");

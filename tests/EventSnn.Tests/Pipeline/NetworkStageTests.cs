@@ -37,8 +37,9 @@ public class NetworkStageTests(GestureCheckpointFixture gestures)
 
         // Online: replay through the queued pipeline (lossless), one stream.
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        using var model = factory.Load(maxBatch: 4);
         var binning = new OnlineBinningOptions { WindowUs = window, Width = 32, Height = 32, Downsample = 4 };
-        var pipeline = new StreamPipeline(new PipelineOptions { Binning = binning, Policy = DropPolicy.Wait, BinCapacity = 2, IngressCapacity = 2 }, factory, rule);
+        var pipeline = new StreamPipeline(new PipelineOptions { Binning = binning, Policy = DropPolicy.Wait, BinCapacity = 2, IngressCapacity = 2 }, model, rule);
         var online = new List<StreamDecision>();
         pipeline.Decisions.Subscribe(online.Add);
         await pipeline.RunAsync(RecordingReplaySource.FromBatch("s", events, chunkEvents: 5000), CancellationToken.None);

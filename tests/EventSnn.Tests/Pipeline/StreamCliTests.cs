@@ -66,13 +66,14 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
         var byStream = decisions.GroupBy(d => d.GetProperty("stream").GetString()!).ToList();
         Assert.Equal(gestures.Gestures.Count, byStream.Count);
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        using var model = factory.Load(maxBatch: 1);
         var (rule, _) = factory.LoadExitRule("fixed");
         var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
         int correct = 0;
         for (int g = 0; g < byStream.Count; g++)
         {
             using var recording = EventFile.ReadAll(gestures.Gestures[g].Path).Events;
-            var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, factory, rule);
+            var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, model, rule);
             var online = byStream[g].ToList();
             Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),
                          online.Select(d => (d.GetProperty("class").GetInt32(), d.GetProperty("timestep").GetInt32(), d.GetProperty("event_time_us").GetInt64(), d.GetProperty("events").GetInt64())));
@@ -130,10 +131,11 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
         Assert.Equal(0, c.GetProperty("packets_malformed").GetInt64() + c.GetProperty("packets_truncated").GetInt64());
 
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
+        using var model = factory.Load(maxBatch: 1);
         var (rule, _) = factory.LoadExitRule("fixed");
         var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
         using var recording = EventFile.ReadAll(path).Events;
-        var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, factory, rule);
+        var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, model, rule);
         Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),
                      decisions.Select(d => (d.GetProperty("class").GetInt32(), d.GetProperty("timestep").GetInt32(), d.GetProperty("event_time_us").GetInt64(), d.GetProperty("events").GetInt64())));
         Assert.All(decisions, d => Assert.StartsWith("tcp://127.0.0.1:", d.GetProperty("stream").GetString()));

@@ -23,7 +23,7 @@ public class NetworkStageBenchmarks
     const int Segments = 10, PerSegment = 20_000;
     EventBatch _events = null!;
     string _checkpoint = "";
-    CheckpointClassifierFactory _factory = null!;
+    SpikingNetworkBatch _model = null!;
     readonly List<double> _latencies = new();
     readonly OnlineBinningOptions _binning = new() { WindowUs = 100_000, Width = 32, Height = 32, Downsample = 4 };
 
@@ -39,7 +39,7 @@ public class NetworkStageBenchmarks
         var info = new ModelInfo { Arch = "tiny", T = 6, Classes = 11, Height = 32, Width = 32 };
         TorchSharp.torch.manual_seed(1);
         using (var net = Architectures.Create(info)) Checkpoint.Save(_checkpoint, net, info);
-        _factory = new CheckpointClassifierFactory(_checkpoint);
+        _model = new CheckpointClassifierFactory(_checkpoint).Load(maxBatch: 8);
     }
 
     [GlobalCleanup]
@@ -52,11 +52,12 @@ public class NetworkStageBenchmarks
             Console.WriteLine($"// streamed decision latency over {sorted.Length} decisions: p50 {P(0.50):0.000} ms, p99 {P(0.99):0.000} ms, max {sorted[^1]:0.000} ms");
         }
         _events.Dispose();
+        _model.Dispose();
         File.Delete(_checkpoint);
     }
 
     [Benchmark(Baseline = true)]
-    public int Offline() => StreamPipeline.ClassifyOffline("offline", _events, _binning, _factory, (_, _) => false).Count;
+    public int Offline() => StreamPipeline.ClassifyOffline("offline", _events, _binning, _model, (_, _) => false).Count;
 
     [Benchmark]
     public int Streamed()
@@ -66,7 +67,7 @@ public class NetworkStageBenchmarks
         _events.T.CopyTo(copy.TArray); _events.X.CopyTo(copy.XArray); _events.Y.CopyTo(copy.YArray); _events.P.CopyTo(copy.PArray);
         copy.Count = _events.Count;
         var serving = server.ServeAsync([copy], 128, 128, new Aedat4ServeOptions { Compression = Aedat4Compression.Lz4, Speed = 1 }, CancellationToken.None);
-        var pipeline = new StreamPipeline(new PipelineOptions { Binning = _binning, Policy = DropPolicy.DropOldest }, _factory, (_, _) => false);
+        var pipeline = new StreamPipeline(new PipelineOptions { Binning = _binning, Policy = DropPolicy.DropOldest }, _model, (_, _) => false);
         var latencies = new List<double>();
         pipeline.Decisions.Subscribe(d => latencies.Add(d.LatencyMs));
         pipeline.RunAsync(new Aedat4TcpSource("127.0.0.1", server.LocalEndPoint.Port, new Aedat4TcpOptions { Reconnect = false }), CancellationToken.None).GetAwaiter().GetResult();

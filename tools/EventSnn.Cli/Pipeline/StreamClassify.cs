@@ -9,22 +9,30 @@ using EventSnn.Pipeline.Sources;
 namespace EventSnn.Cli.Pipeline;
 
 /// <summary>
-/// <c>eventsnn stream classify --udp-listen [HOST:]PORT | --tcp HOST:PORT --model CKPT [--json]</c>: runs the
-/// streaming pipeline on a live stream and prints decisions (JSON lines with <c>--json</c>) and the counters,
-/// every few seconds and on exit. Listens on 127.0.0.1 unless told otherwise. Ctrl+C stops every stage,
-/// flushes the counters and exits with code 0.
+/// <c>eventsnn stream classify --udp-listen [HOST:]PORT | --tcp HOST:PORT [--tcp HOST:PORT ...] --model CKPT [--json]</c>:
+/// runs the streaming pipeline on live streams and prints decisions (JSON lines with <c>--json</c>) and the counters,
+/// every few seconds and on exit. One network is loaded before the first bin and serves every stream (each in a state
+/// slot; up to <c>--max-batch</c> streams per network step, at most <c>--max-streams</c> at once). Listens on 127.0.0.1
+/// unless told otherwise. Ctrl+C stops every stage, flushes the counters and exits with code 0.
 /// </summary>
 internal static class StreamClassify
 {
     public static Command Create()
     {
         var udp = new Option<string?>("--udp-listen") { Description = "Receive AEStream SPIF datagrams on [HOST:]PORT (host 127.0.0.1 unless given)." };
-        var tcp = new Option<string?>("--tcp") { Description = "Connect to an AEDAT 4 network stream at HOST:PORT (reconnects with back-off)." };
+        var tcp = new Option<string[]>("--tcp") { Description = "Connect to an AEDAT 4 network stream at HOST:PORT (reconnects with back-off); repeat for several cameras, one stream each." };
         var model = new Option<string>("--model") { Description = "Checkpoint (*.ckpt); its CKPT.cutoff.json calibration is used when present.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print decisions, notices and counters as JSON lines." };
         var binUs = new Option<long?>("--bin-us") { Description = "Bin length in µs of event time (default: the checkpoint's sample window / T)." };
         var eventsPerBin = new Option<int?>("--events-per-bin") { Description = "Cut bins by event count instead of time." };
-        var sensor = new Option<string?>("--sensor") { Description = "Sensor size WxH in pixels (default: the checkpoint's)." };
+        var sensor = new Option<string?>("--sensor") { Description = "Sensor size WxH in pixels of the camera(s) (default: the checkpoint's for UDP, the IOHeader's for TCP)." };
+        var sensorMap = new Option<string>("--sensor-map") { Description = "When the sensor is not the model's size: crop-center (centred window), scale (sum pooling to fit, centred), or drop (events outside are dropped).", DefaultValueFactory = _ => "drop" };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Most streams stepped together in one network step.", DefaultValueFactory = _ => 64 };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Most streams served at once; a new stream beyond it is refused (notice stream_refused, its events counted as dropped).", DefaultValueFactory = _ => 256 };
+        var streamIdle = new Option<double>("--stream-idle-s") { Description = "Evict a stream after this many seconds without events (0 = never).", DefaultValueFactory = _ => 30 };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads for the network step (default: libtorch's choice); inter-op threads are set to 1." };
+        var device = new Option<string>("--device") { Description = "Where the network runs: cpu or cuda (only where TorchSharp's CUDA runtime is installed).", DefaultValueFactory = _ => "cpu" };
+        var noFold = new Option<bool>("--no-fold") { Description = "Step the network as trained, without folding BatchNorm into the layer before it." };
         var quietMs = new Option<int>("--quiet-ms") { Description = "Close a stream's open bin, and decide, after this many ms without events (0 = never).", DefaultValueFactory = _ => 500 };
         var policy = new Option<string>("--policy") { Description = "When a queue is full: drop-oldest, drop-newest, or wait (lossless; slows a TCP sender).", DefaultValueFactory = _ => "drop-oldest" };
         var cutoff = new Option<string?>("--cutoff") { Description = "Cutoff policy: topk (calibrated, default), conformal, softmax, entropy or fixed." };
@@ -35,11 +43,13 @@ internal static class StreamClassify
         var duration = new Option<double>("--duration") { Description = "Stop after this many seconds (0 = run until Ctrl+C)." };
 
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
-        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration })
+        foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, sensorMap, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration,
+                                         maxBatch, maxStreams, streamIdle, threads, device, noFold })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
-            if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT");
+            bool hasTcp = r.GetValue(tcp) is { Length: > 0 };
+            if ((r.GetValue(udp) is null) == !hasTcp) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT (repeatable)");
             if (r.GetValue(binUs) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("give at most one of --bin-us and --events-per-bin");
         });
         cmd.SetAction(async (parse, ct) =>
@@ -48,14 +58,30 @@ internal static class StreamClassify
             bool asJson = parse.GetValue(json);
             try
             {
+                var serving = new ServingOptions
+                {
+                    MaxBatch = parse.GetValue(maxBatch),
+                    MaxStreams = parse.GetValue(maxStreams),
+                    StreamIdle = TimeSpan.FromSeconds(parse.GetValue(streamIdle)),
+                };
+                serving.Validate();
+                var map = SensorMaps.Parse(parse.GetValue(sensorMap)!);
+                var torchDevice = ParseDevice(parse.GetValue(device)!);
+                if (parse.GetValue(threads) is { } n)
+                {
+                    if (n < 1) throw new ArgumentException($"--threads {n} must be at least 1");
+                    TorchSharp.torch.set_num_threads(n);
+                }
+                TrySetInterOpThreads(1);
                 var factory = new CheckpointClassifierFactory(parse.GetValue(model)!);
                 var info = factory.Model;
                 if (info.Input is { } input && input.Mode != EventSnn.Model.ConversionInput.Causal)
                     throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{input.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
                 var frames = info.Frames;
                 int downsample = frames?.Downsample ?? 1;
-                var (sensorW, sensorH) = parse.GetValue(sensor) is { } s ? ParseSize(s)
-                    : frames is not null ? (frames.SensorWidth, frames.SensorHeight) : (info.Width * downsample, info.Height * downsample);
+                var (modelSensorW, modelSensorH) = frames is { SensorWidth: > 0, SensorHeight: > 0 } ? (frames.SensorWidth, frames.SensorHeight) : (info.Width * downsample, info.Height * downsample);
+                (int W, int H)? givenSensor = parse.GetValue(sensor) is { } s ? ParseSize(s) : null;
+                var (sensorW, sensorH) = givenSensor ?? (modelSensorW, modelSensorH);
                 long window = parse.GetValue(binUs) ?? 0;
                 int perBin = parse.GetValue(eventsPerBin) ?? 0;
                 if (window == 0 && perBin == 0)
@@ -70,10 +96,13 @@ internal static class StreamClassify
                     Width = info.Width,
                     Height = info.Height,
                     Downsample = downsample,
+                    SensorWidth = modelSensorW,
+                    SensorHeight = modelSensorH,
+                    SensorMap = map,
                     QuietPeriod = TimeSpan.FromMilliseconds(parse.GetValue(quietMs)),
                 };
                 var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
-                var options = new PipelineOptions { Binning = binning, Policy = DropPolicies.Parse(parse.GetValue(policy)!) };
+                var options = new PipelineOptions { Binning = binning, Policy = DropPolicies.Parse(parse.GetValue(policy)!), Serving = serving };
 
                 IEventSource source;
                 SpifUdpReceiver? receiver = null;
@@ -84,15 +113,35 @@ internal static class StreamClassify
                 }
                 else
                 {
-                    var (host, port) = Endpoints.Parse(parse.GetValue(tcp)!, "127.0.0.1");
-                    source = new Aedat4TcpSource(host, port, new Aedat4TcpOptions { Reconnect = !parse.GetValue(once) });
+                    var tcpOptions = new Aedat4TcpOptions { Reconnect = !parse.GetValue(once), Sensor = givenSensor };
+                    var cameras = new List<IEventSource>();
+                    foreach (var address in parse.GetValue(tcp)!)
+                    {
+                        var (host, port) = Endpoints.Parse(address, "127.0.0.1");
+                        var camera = new Aedat4TcpSource(host, port, tcpOptions);
+                        if (cameras.Any(c => c.Description == camera.Description)) throw new ArgumentException($"--tcp {address} is given twice");
+                        cameras.Add(camera);
+                    }
+                    source = cameras.Count == 1 ? cameras[0] : new CombinedSource(cameras);
                 }
                 using var _ = receiver;
 
-                var pipeline = new StreamPipeline(options, factory, exitRule);
+                // The one network of this process, loaded (and its state made) before the first bin.
+                using var network = factory.Load(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), torchDevice, fold: !parse.GetValue(noFold));
+                var pipeline = new StreamPipeline(options, network, exitRule);
+                long perStream = network.StateBytesPerSlot;
                 string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {downsample}), " +
-                               (window > 0 ? $"bins of {window} µs" : $"bins of {perBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}";
-                if (asJson) output.Write("start", new { Source = source.Description, Model = info.Arch, info.T, BinUs = window, EventsPerBin = perBin, Cutoff = cutoffText, Policy = options.Policy.Name() });
+                               (window > 0 ? $"bins of {window} µs" : $"bins of {perBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}; " +
+                               $"one network on {torchDevice} ({(network.Folded ? "BatchNorm folded" : "unfolded")}, {TorchSharp.torch.get_num_threads()} threads), " +
+                               $"up to {serving.MaxStreams} streams, {serving.MaxBatch} per step; state {perStream} bytes per stream";
+                if (asJson)
+                    output.Write("start", new
+                    {
+                        Source = source.Description, Model = info.Arch, info.T, BinUs = window, EventsPerBin = perBin, Cutoff = cutoffText, Policy = options.Policy.Name(),
+                        Device = torchDevice.ToString(), Threads = TorchSharp.torch.get_num_threads(), Folded = network.Folded,
+                        serving.MaxBatch, serving.MaxStreams, StreamIdleS = serving.StreamIdle.TotalSeconds, StateBytesPerStream = perStream,
+                        SensorMap = map.Name(),
+                    });
                 else Console.Error.WriteLine(setup);
 
                 pipeline.Decisions.Subscribe(d =>
@@ -149,10 +198,37 @@ internal static class StreamClassify
         var text = $"counters{(final ? " (final)" : "")} after {seconds:0.0} s: events received {c.EventsReceived} = classified {c.EventsClassified}" +
                    $" + dropped at ingress {c.EventsDroppedIngress} + late {c.EventsDroppedLate} + out of range {c.EventsDroppedOutOfRange}" +
                    $" + in dropped bins {c.EventsInDroppedBins} + discarded at shutdown {c.EventsDiscardedAtShutdown} + in flight {c.EventsInFlight};" +
-                   $" bins classified {c.BinsClassified}, dropped {c.BinsDropped}; decisions {c.Decisions};" +
+                   $" + refused streams' {c.EventsDroppedRefused};" +
+                   $" bins classified {c.BinsClassified} in {c.NetworkSteps} network steps, dropped {c.BinsDropped}; decisions {c.Decisions};" +
+                   $" streams refused {c.StreamsRefused}, evicted {c.StreamsEvicted}; datagrams dropped by the kernel {c.DatagramsDroppedByKernel};" +
                    $" datagrams {c.DatagramsReceived} (malformed {c.DatagramsMalformed}); packets {c.PacketsReceived} (malformed {c.PacketsMalformed}, truncated {c.PacketsTruncated}); reconnects {Math.Max(0, c.Connections - 1)}";
         Console.Out.WriteLine(text);
         Console.Out.Flush();
+    }
+
+    static TorchSharp.torch.Device ParseDevice(string text)
+    {
+        switch (text.ToLowerInvariant())
+        {
+            case "cpu":
+                return TorchSharp.torch.CPU;
+            case "cuda":
+                if (!TorchSharp.torch.cuda.is_available())
+                    throw new ArgumentException("--device cuda: TorchSharp's CUDA runtime is not installed or no GPU is visible; use --device cpu");
+                return TorchSharp.torch.CUDA;
+            default:
+                throw new ArgumentException($"--device '{text}' is not cpu or cuda");
+        }
+    }
+
+    // libtorch refuses a second setting, or one after inter-op work has started; either way it keeps its own.
+    static void TrySetInterOpThreads(int n)
+    {
+        try
+        {
+            if (TorchSharp.torch.get_num_interop_threads() != n) TorchSharp.torch.set_num_interop_threads(n);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException) { }
     }
 
     static (int W, int H) ParseSize(string text)
