@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -104,7 +105,7 @@ public sealed class PortableNetwork
                     if (shape.Length != 3 || shape[0] != conv.in_channels)
                         throw new PortableFormatException(name, $"layer '{name}': expects {conv.in_channels} channels, gets [{string.Join(", ", shape)}]");
                     var bn = NextBatchNorm();
-                    var (w, b) = bn is null ? (BatchNormFolding.Floats(conv.weight), conv.bias is null ? null : BatchNormFolding.Floats(conv.bias)) : BatchNormFolding.Fold(conv.weight, conv.bias, bn);
+                    var (w, b) = Parameters(conv.weight, conv.bias, bn, name);
                     long[] k = Pair(conv.kernel_size), s = Pair(conv.stride), p = Pair(conv.padding);
                     long[] outShape = [conv.out_channels, (shape[1] + 2 * p[0] - k[0]) / s[0] + 1, (shape[2] + 2 * p[1] - k[1]) / s[1] + 1];
                     ops.Add(new PortableOp("conv", name, bn is null ? [name] : [name, layers[i].GetName()], shape, outShape)
@@ -117,7 +118,7 @@ public sealed class PortableNetwork
                     if (shape.Length != 1 || shape[0] != lin.in_features)
                         throw new PortableFormatException(name, $"layer '{name}': expects {lin.in_features} features, gets [{string.Join(", ", shape)}]");
                     var bn = NextBatchNorm();
-                    var (w, b) = bn is null ? (BatchNormFolding.Floats(lin.weight), lin.bias is null ? null : BatchNormFolding.Floats(lin.bias)) : BatchNormFolding.Fold(lin.weight, lin.bias, bn);
+                    var (w, b) = Parameters(lin.weight, lin.bias, bn, name);
                     long[] outShape = [lin.out_features];
                     ops.Add(new PortableOp("fc", name, bn is null ? [name] : [name, layers[i].GetName()], shape, outShape) { Weight = w, Bias = b });
                     shape = outShape; binary = false;
@@ -171,7 +172,7 @@ public sealed class PortableNetwork
                     binary = true;
                     break;
                 case ScaleLayer sc:
-                    ops.Add(new PortableOp("scale", name, [name], shape, shape) { Factors = BatchNormFolding.Floats(sc.Factors), FactorShape = sc.Factors.shape.ToArray() });
+                    ops.Add(new PortableOp("scale", name, [name], shape, shape) { Factors = Floats(sc.Factors), FactorShape = sc.Factors.shape.ToArray() });
                     binary = false;
                     break;
                 default:
@@ -189,6 +190,24 @@ public sealed class PortableNetwork
         long[] k = Pair(kernel), s = stride is null || stride.Length == 0 ? k : Pair(stride), p = Pair(padding ?? [0]);
         long[] o = [shape[0], (shape[1] + 2 * p[0] - k[0]) / s[0] + 1, (shape[2] + 2 * p[1] - k[1]) / s[1] + 1];
         return (new PortableOp(kind, name, [name], shape, o) { Kernel = k, Stride = s, Padding = p }, o);
+    }
+
+    /// <summary>Weights and bias of a layer, with the BatchNorm after it folded in (<see cref="FoldedNetwork.FoldBatchNorm"/>, the served network's folding).</summary>
+    private static (float[] Weight, float[]? Bias) Parameters(Tensor weight, Tensor? bias, BatchNorm? bn, string name)
+    {
+        if (bn is null) return (Floats(weight), bias is null ? null : Floats(bias));
+        var folded = FoldedNetwork.FoldBatchNorm(weight, bias, bn)
+            ?? throw new PortableFormatException(name, $"layer '{name}': the BatchNorm after it keeps no running statistics to fold");
+        using var w = folded.Weight;
+        using var b = folded.Bias;
+        return (Floats(w), Floats(b));
+    }
+
+    /// <summary>A tensor's values as a float32 array (copied to the CPU).</summary>
+    public static float[] Floats(Tensor t)
+    {
+        using var c = t.detach().to(torch.CPU).to_type(ScalarType.Float32).contiguous();
+        return c.data<float>().ToArray();
     }
 
     private static long[] Pair(long[] v) => v.Length == 1 ? [v[0], v[0]] : [v[0], v[1]];
