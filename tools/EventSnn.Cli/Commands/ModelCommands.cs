@@ -42,13 +42,16 @@ internal static class ModelCommands
                 Console.WriteLine($"wrote {nirPath}: NIR {graph.Version}, {graph.Nodes.Count} nodes, dt = {Num(graph.Dt ?? 0)} s");
                 foreach (var (node, layers) in mapping) Console.WriteLine($"  {node,-24} <- {string.Join(" + ", layers)}");
             }
-            if (onnxPath is not null) ExportOnnx(portable, onnxPath);
+            if (onnxPath is not null)
+            {
+                var states = OnnxExport.Write(portable, onnxPath);
+                Console.WriteLine($"wrote {onnxPath}: ONNX opset {OnnxExport.Opset}, IR {OnnxExport.IrVersion}, one step with {states.Count} membrane states, dynamic batch");
+                foreach (var st in states)
+                    Console.WriteLine($"  {st.Input,-10} -> {st.Output,-14} [batch, {string.Join(", ", st.SampleShape)}] from {st.Layer}, starts at {Num(st.Initial)}");
+            }
         }));
         return cmd;
     }
-
-    /// <summary>ONNX export hook (set when the ONNX exporter is present).</summary>
-    internal static Action<PortableNetwork, string> ExportOnnx { get; set; } = (_, _) => throw new ArgumentException("ONNX export is not available in this build");
 
     private static Command Import()
     {
@@ -95,8 +98,22 @@ internal static class ModelCommands
         return cmd;
     }
 
-    /// <summary>ONNX inspect hook (set when the ONNX exporter is present).</summary>
-    internal static Action<string> InspectOnnx { get; set; } = _ => throw new ArgumentException("ONNX inspection is not available in this build");
+    private static void InspectOnnx(string path)
+    {
+        Onnx.ModelProto model;
+        try { model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
+        catch (Google.Protobuf.InvalidProtocolBufferException e) { throw new InvalidDataException($"{path}: not an ONNX model ({e.Message})", e); }
+        var g = model.Graph ?? throw new InvalidDataException($"{path}: the ONNX model has no graph");
+        Console.WriteLine($"{path}: ONNX IR {model.IrVersion}, opset {string.Join(", ", model.OpsetImport.Select(o => o.Version))}, producer {model.ProducerName}");
+        string Shape(Onnx.ValueInfoProto v) => "[" + string.Join(", ", v.Type?.TensorType?.Shape?.Dim.Select(d => string.IsNullOrEmpty(d.DimParam) ? d.DimValue.ToString(CultureInfo.InvariantCulture) : d.DimParam) ?? []) + "]";
+        foreach (var i in g.Input) Console.WriteLine($"  input  {i.Name,-14} {Shape(i)}");
+        foreach (var o in g.Output) Console.WriteLine($"  output {o.Name,-14} {Shape(o)}");
+        Console.WriteLine($"  {g.Node.Count} nodes: " + string.Join(", ", g.Node.GroupBy(n => n.OpType).Select(x => $"{x.Key} {x.Count()}")));
+        Console.WriteLine($"  {g.Initializer.Count} initializers, {g.Initializer.Sum(t => t.Dims.Aggregate(1L, (a, b) => a * b))} parameters");
+        foreach (var p in model.MetadataProps) Console.WriteLine($"  metadata {p.Key} = {p.Value}");
+        var states = OnnxExport.States(model, path);
+        Console.WriteLine($"step graph: {states.Count} membrane states, {states.Sum(st => st.Elements) * 4} bytes per sample");
+    }
 
     private static void InspectNir(string path, double? dt)
     {
