@@ -42,6 +42,29 @@ public class ModelCommandTests
                 Assert.Equal("dvsgesture", backInfo.Dataset);
                 Assert.Equal(DyadicNetworks.Trace(a, x).Outputs, DyadicNetworks.Trace(b, x).Outputs);
             }
+            string onnx = Path.Combine(dir, "tiny.onnx");
+            var toOnnx = EventSnnProcess.Run("model", "export", ckpt, "--onnx", onnx);
+            Assert.True(toOnnx.Code == 0, toOnnx.Err + toOnnx.Out);
+            Assert.Contains("opset 17, IR 8", toOnnx.Out);
+            var inspectOnnx = EventSnnProcess.Run("model", "inspect", onnx);
+            Assert.True(inspectOnnx.Code == 0, inspectOnnx.Err + inspectOnnx.Out);
+            Assert.Contains("input  state_0", inspectOnnx.Out);
+            Assert.Contains("[batch, 2, 16, 16]", inspectOnnx.Out);
+            Assert.Contains("step graph: 2 membrane states", inspectOnnx.Out);
+            using (var a2 = Checkpoint.Load(ckpt).Net)
+            using (var session = EventSnn.Model.Portable.OnnxStepSession.Open(onnx))
+            using (var x = DyadicNetworks.Counts([3, 2, 2, 16, 16], 3, seed: 2))
+            {
+                var expected = DyadicNetworks.Trace(a2, x).Outputs;
+                session.EnsureSlots(2);
+                var got = new float[3 * 2 * 4];
+                for (int t = 0; t < 3; t++)
+                {
+                    using var f = x[t].contiguous();
+                    session.Step([0, 1], f.data<float>().ToArray(), got.AsSpan(t * 8, 8));
+                }
+                Assert.Equal(expected, got);
+            }
             var inspectCkpt = EventSnnProcess.Run("model", "inspect", ckpt);
             Assert.True(inspectCkpt.Code == 0, inspectCkpt.Err + inspectCkpt.Out);
             Assert.Contains("NIR nodes:", inspectCkpt.Out);
