@@ -32,8 +32,8 @@ internal static class StreamClassify
         var streamIdle = new Option<double>("--stream-idle-s") { Description = "Evict a stream after this many seconds without events (0 = never).", DefaultValueFactory = _ => 30 };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads for the network step (default: libtorch's choice); inter-op threads are set to 1." };
         var device = new Option<string>("--device") { Description = "Where the network runs: cpu or cuda (only where TorchSharp's CUDA runtime is installed).", DefaultValueFactory = _ => "cpu" };
-        var backend = new Option<string>("--backend") { Description = "torch (TorchSharp) or onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime; BatchNorm folded).", DefaultValueFactory = _ => "torch" };
-        backend.AcceptOnlyFromAmong("torch", "onnxruntime");
+        var backend = new Option<string>("--backend") { Description = "torch (TorchSharp), onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime; BatchNorm folded), or auto (default): onnxruntime on the CPU when the network has an ONNX form and --no-fold is not given (it stepped faster in the benchmarks, docs/benchmarks.md), else torch.", DefaultValueFactory = _ => "auto" };
+        backend.AcceptOnlyFromAmong("auto", "torch", "onnxruntime");
         var noFold = new Option<bool>("--no-fold") { Description = "Step the network as trained, without folding BatchNorm into the layer before it." };
         var quietMs = new Option<int>("--quiet-ms") { Description = "Close a stream's open bin, and decide, after this many ms without events (0 = never).", DefaultValueFactory = _ => 500 };
         var policy = new Option<string>("--policy") { Description = "When a queue is full: drop-oldest, drop-newest, or wait (lossless; slows a TCP sender).", DefaultValueFactory = _ => "drop-oldest" };
@@ -129,13 +129,20 @@ internal static class StreamClassify
                 using var _ = receiver;
 
                 // The one network of this process, loaded (and its state made) before the first bin.
-                bool onnx = parse.GetValue(backend) == "onnxruntime";
-                IBatchedClassifier loaded = onnx
-                    ? factory.LoadOnnx(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), parse.GetValue(threads) ?? 0, useCuda: torchDevice.type == TorchSharp.DeviceType.CUDA)
-                    : factory.Load(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), torchDevice, fold: !parse.GetValue(noFold));
+                string chosen = parse.GetValue(backend)!;
+                if (chosen == "onnxruntime" && parse.GetValue(noFold)) throw new ArgumentException("--no-fold steps the TorchSharp network as trained; the ONNX Runtime backend always folds BatchNorm");
+                IBatchedClassifier? loaded = null;
+                string backendNote = "";
+                if (chosen == "onnxruntime" || (chosen == "auto" && torchDevice.type == TorchSharp.DeviceType.CPU && !parse.GetValue(noFold)))
+                {
+                    try { loaded = factory.LoadOnnx(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), parse.GetValue(threads) ?? 0, useCuda: torchDevice.type == TorchSharp.DeviceType.CUDA); }
+                    catch (EventSnn.Model.Portable.PortableFormatException e) when (chosen == "auto") { backendNote = $" (no ONNX form: {e.Message})"; }
+                }
+                loaded ??= factory.Load(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), torchDevice, fold: !parse.GetValue(noFold));
+                bool onnx = loaded is OnnxNetworkBatch;
                 using var network = loaded;
                 bool folded = network is OnnxNetworkBatch || ((SpikingNetworkBatch)network).Folded;
-                string where = network is OnnxNetworkBatch ob ? $"ONNX Runtime ({ob.ExecutionProvider})" : $"{torchDevice}";
+                string where = network is OnnxNetworkBatch ob ? $"ONNX Runtime ({ob.ExecutionProvider})" : $"TorchSharp {torchDevice}{backendNote}";
                 var pipeline = new StreamPipeline(options, network, exitRule);
                 long perStream = network.StateBytesPerSlot;
                 string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {downsample}), " +
