@@ -171,7 +171,7 @@ public sealed class FoldedNetwork : IDisposable
     /// <summary>One explicit-state step on the state of exactly the samples of <paramref name="x"/>.</summary>
     public Tensor Step(Tensor x, StepState state)
     {
-        using var noGrad = torch.no_grad();
+        using var noGrad = torch.is_grad_enabled() ? torch.no_grad() : null;
         using var scope = torch.NewDisposeScope();
         var h = x;
         foreach (var op in _ops)

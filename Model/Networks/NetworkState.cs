@@ -99,12 +99,14 @@ public sealed class NetworkState : IDisposable
     readonly StateEntry[] _entries;
     Tensor[] _tensors;
     readonly Scalar[] _initial;
+    Tensor[]?[] _rows = [];   // per slot: views of its row in every entry, made on first single-slot step
 
     NetworkState(StateEntry[] entries, Tensor[] tensors, int slots)
     {
         _entries = entries;
         _tensors = tensors;
         Capacity = slots;
+        _rows = new Tensor[]?[slots];
         _initial = entries.Select(e => e.Initial.ToScalar()).ToArray();
         BytesPerSlot = entries.Sum(e => e.Bytes);
     }
@@ -168,6 +170,8 @@ public sealed class NetworkState : IDisposable
     public void Grow(int slots)
     {
         if (slots <= Capacity) return;
+        DropRowViews();
+        _rows = new Tensor[]?[slots];
         var device = _tensors.Length > 0 ? _tensors[0].device : torch.CPU;
         for (int i = 0; i < _tensors.Length; i++)
         {
@@ -217,6 +221,15 @@ public sealed class NetworkState : IDisposable
             CheckSlot(slots[i]);
             if (slots[i] != slots[0] + i) consecutive = false;
         }
+        if (b == 1)
+        {
+            // One stream: its row views are kept, so a lone stream's step makes no view and copies nothing.
+            var rows = _rows[slots[0]] ??= MakeRows(slots[0]);
+            var state = StepState.Over(rows, _entries, 1);
+            var y = step(state);
+            CheckAllRead(state);
+            return y;
+        }
         var batch = new Tensor[_tensors.Length];
         if (consecutive)
         {
@@ -253,6 +266,25 @@ public sealed class NetworkState : IDisposable
         }
     }
 
+    Tensor[] MakeRows(int slot)
+    {
+        var rows = new Tensor[_tensors.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            rows[i] = _tensors[i].narrow(0, slot, 1);
+            rows[i].DetachFromDisposeScope();
+        }
+        return rows;
+    }
+
+    void DropRowViews()
+    {
+        foreach (var rows in _rows)
+            if (rows is not null)
+                foreach (var t in rows) t.Dispose();
+        Array.Clear(_rows);
+    }
+
     void CheckAllRead(StepState state)
     {
         if (state.Read != _entries.Length)
@@ -276,6 +308,7 @@ public sealed class NetworkState : IDisposable
     /// <summary>Frees the state tensors.</summary>
     public void Dispose()
     {
+        DropRowViews();
         foreach (var t in _tensors) t.Dispose();
         foreach (var s in _initial) s.Dispose();
         _tensors = [];

@@ -159,23 +159,26 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     public Tensor StepWithState(Tensor x, StepState state)
     {
         if (DropoutRate > 0) throw new InvalidOperationException($"layer '{Name}': the explicit-state step is for inference: turn spike dropout off");
-        NeuronsPerSample = x.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        var v = state.Next(Name, x.shape.AsSpan(1), x.dtype, InitialMembrane * _threshold);
+        var shape = x.shape;
+        if (_stepShape is null || !_stepShape.AsSpan(1).SequenceEqual(shape.AsSpan(1)))
+        {
+            _stepShape = shape;
+            NeuronsPerSample = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        }
+        var v = state.Next(Name, shape.AsSpan(1), x.dtype, InitialMembrane * _threshold);
         var scalars = StepScalars();
         v.add_(x, StableScalars.One);                       // u
         using var fired = v.gt(scalars.Threshold);          // s = H(u − θ)
         var y = fired.to_type(x.dtype);
         if (_threshold != 1.0) y.mul_(scalars.Threshold);   // θ·s
         if (SoftReset) v.add_(y, StableScalars.MinusOne);   // u − θ·s
-        else
-        {
-            using var keep = fired.logical_not();
-            v.mul_(keep);                                   // u·(1 − s)
-        }
+        else v.masked_fill_(fired, StableScalars.Zero);     // u·(1 − s) (zero of either sign)
         if (Tau != 1.0) v.mul_(scalars.Tau);
         Count(fired);
         return y;
     }
+
+    private long[]? _stepShape;
 
     private NeuronScalars? _stepScalars;
     private double _stepScalarsThreshold;

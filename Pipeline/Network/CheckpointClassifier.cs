@@ -116,6 +116,7 @@ public sealed class SpikingNetworkBatch : IBatchedClassifier
     readonly Tensor _input;
     readonly Device _device;
     readonly int _maxBatch, _frame;
+    readonly Tensor?[] _inputRows;   // _input's first b rows, per b, made on first use
 
     /// <summary>Takes ownership of <paramref name="net"/> (in eval mode) and makes state for <paramref name="initialSlots"/> streams.</summary>
     public SpikingNetworkBatch(SpikingNetwork net, ClassifierInfo info, int maxBatch, int initialSlots = 16, bool fold = true)
@@ -130,6 +131,7 @@ public sealed class SpikingNetworkBatch : IBatchedClassifier
         _state = net.CreateState([2, info.Height, info.Width], Math.Max(1, initialSlots), _device);
         _input = torch.zeros([maxBatch, 2, info.Height, info.Width], dtype: ScalarType.Float32);
         _input.DetachFromDisposeScope();
+        _inputRows = new Tensor?[maxBatch + 1];
     }
 
     /// <inheritdoc />
@@ -162,18 +164,27 @@ public sealed class SpikingNetworkBatch : IBatchedClassifier
         int b = slots.Length;
         if (b < 1 || b > _maxBatch) throw new ArgumentException($"a step takes 1..{_maxBatch} streams, got {b}", nameof(slots));
         int k = Info.Classes;
+        using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         _input.data<float>().CopyFrom(frames.Slice(0, b * _frame), 0, 0);
-        var x = _input.narrow(0, 0, b);
+        var x = _inputRows[b] ??= Rows(b);
         if (_device.type != DeviceType.CPU) x = x.to(_device);
         var y = _folded is not null ? _folded.Step(x, _state, slots) : _net.Step(x, _state, slots);
         if (_device.type != DeviceType.CPU) y = y.to(CPU);
         y.data<float>().CopyTo(outputs.Slice(0, b * k), 0, 0);
     }
 
+    Tensor Rows(int b)
+    {
+        var rows = _input.narrow(0, 0, b);
+        rows.DetachFromDisposeScope();
+        return rows;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
+        foreach (var r in _inputRows) r?.Dispose();
         _state.Dispose();
         _input.Dispose();
         _folded?.Dispose();

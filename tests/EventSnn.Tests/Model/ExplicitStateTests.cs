@@ -31,8 +31,12 @@ public class ExplicitStateTests
         using var net = ExactNetworks.Create(InfoOf(kind), seed: 3);
         using var _ = no_grad();
         var x = ExactNetworks.Counts([6, 3, 2, 32, 32], 3, seed: 4);
+        foreach (var l in net.SpikingLayers) l.CountSpikes = true;
         var multi = net.call(x);
-        Assert.True(multi.abs().sum().item<float>() > 0, "the test network should produce outputs");
+        // Every layer must fire (else the state would not matter), and not always.
+        foreach (var l in net.SpikingLayers)
+            Assert.True(l.SpikeCount > 0 && l.SpikeCount < 6 * 3 * l.NeuronsPerSample, $"{kind}: layer {l.Name} fired {l.SpikeCount} times");
+        foreach (var l in net.SpikingLayers) l.CountSpikes = false;
 
         using var state = net.CreateState([2, 32, 32], slots: 3);
         var explicitSteps = torch.stack(Enumerable.Range(0, 6).Select(t => net.Step(x[t], state, [0, 1, 2])));
@@ -148,4 +152,87 @@ public class ExplicitStateTests
         Assert.Throws<ArgumentOutOfRangeException>(() => a.Step(x, state, [2]));
         Assert.Throws<ArgumentException>(() => a.Step(torch.zeros(2, 2, 32, 32), state, [1, 1]));
     }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void FoldedBatchNormGivesTheSameBitsOnExactNetworks(string kind)
+    {
+        using var scope = NewDisposeScope();
+        using var net = ExactNetworks.Create(InfoOf(kind), seed: 11);
+        using var folded = FoldedNetwork.TryCreate(net)!;
+        Assert.Equal(2, folded.FoldedBatchNorms);
+        using var _ = no_grad();
+        var x = ExactNetworks.Counts([6, 4, 2, 32, 32], 3, seed: 12);
+        using var a = net.CreateState([2, 32, 32], slots: 4);
+        using var b = net.CreateState([2, 32, 32], slots: 4);
+        for (int t = 0; t < 6; t++)
+        {
+            Assert.True(Same(net.Step(x[t], a, [0, 1, 2, 3]), folded.Step(x[t], b, new[] { 0, 1, 2, 3 })));
+            for (int e = 0; e < a.Entries.Count; e++) Assert.True(Same(a.Tensor(e), b.Tensor(e)), $"state entry {e} differs at step {t}");
+        }
+    }
+
+    /// <summary>
+    /// On a network with ordinary float weights (trained statistics), folding changes rounding only: the first layer's
+    /// membranes agree within 1e-5 and almost no output differs.
+    /// </summary>
+    [Theory]
+    [InlineData("tiny", false)]
+    [InlineData("tiny", true)]
+    [InlineData("vgg-gesture", false)]
+    public void FoldedBatchNormAgreesWithinRoundingOnAFloatNetwork(string arch, bool tebn)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(13);
+        using var net = Architectures.Create(arch, new ModelInfo { Arch = arch, T = 6, Classes = 11, Height = 32, Width = 32, Tebn = tebn });
+        net.train();
+        net.call(torch.rand(new long[] { 6, 4, 2, 32, 32 }) * 3).sum().backward();
+        net.eval();
+        using var folded = FoldedNetwork.TryCreate(net)!;
+        Assert.True(folded.FoldedBatchNorms >= 2);
+        using var _ = no_grad();
+        var x = torch.randint(0, 4, new long[] { 6, 8, 2, 32, 32 }).to_type(ScalarType.Float32);
+        using var a = net.CreateState([2, 32, 32], slots: 8);
+        using var b = net.CreateState([2, 32, 32], slots: 8);
+        var slots = Enumerable.Range(0, 8).ToArray();
+        long differing = 0, total = 0;
+        for (int t = 0; t < 6; t++)
+        {
+            var ya = net.Step(x[t], a, slots);
+            var yb = folded.Step(x[t], b, slots);
+            differing += ya.sub(yb).abs().gt(1e-3).sum().item<long>();
+            total += ya.numel();
+            int membrane = a.Entries.ToList().FindIndex(e => e.DType == ScalarType.Float32);
+            var va = a.Tensor(membrane);
+            var vb = b.Tensor(membrane);
+            double scale = Math.Max(1.0, va.abs().max().item<float>());
+            Assert.True(va.sub(vb).abs().max().item<float>() <= 1e-5 * scale, $"step {t}: first-layer membranes differ by {va.sub(vb).abs().max().item<float>()}");
+        }
+        Assert.True(differing <= total / 100, $"{differing} of {total} outputs differ");
+    }
+
+    /// <summary>The loaded network's step leaves no tensor behind: the thread's live-tensor count is the same after 200 steps as after 1.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void StepsKeepTheLiveTensorCountFlat(bool fold)
+    {
+        var info = new ModelInfo { Arch = "tiny", T = 6, Classes = 4, Height = 32, Width = 32 };
+        using var model = new EventSnn.Pipeline.Network.SpikingNetworkBatch(ExactNetworks.Create(info, seed: 2), new EventSnn.Pipeline.Network.ClassifierInfo(["a", "b", "c", "d"], 6, 32, 32), maxBatch: 4, initialSlots: 8, fold: fold);
+        var frames = new float[4 * 2 * 32 * 32];
+        for (int i = 0; i < frames.Length; i++) frames[i] = i % 3;
+        var outputs = new float[4 * 4];
+        int[][] slotSets = [[0, 1, 2, 3], [5, 2, 7], [6]];
+        // Warm up once per slot set: views of a slot's rows and of the input's first rows are made on first use, then kept.
+        foreach (var set in slotSets) model.Step(set, frames.AsSpan(0, set.Length * 2048), outputs);
+        long before = TorchSharp.torch.Tensor.TotalCount;
+        for (int k = 0; k < 200; k++)
+        {
+            var slots = slotSets[k % 3];
+            model.Step(slots, frames.AsSpan(0, slots.Length * 2048), outputs);
+            if (k % 7 == 0) model.Reset(slots[0]);
+        }
+        Assert.Equal(before, TorchSharp.torch.Tensor.TotalCount);
+    }
+
 }
