@@ -55,6 +55,11 @@ public sealed record LayerSpec
     public void Validate()
     {
         if (!Kinds.Contains(Kind)) throw new ArgumentException($"layer kind must be one of {string.Join(", ", Kinds)}, got '{Kind}'");
+        const long Most = 1 << 20;
+        if (In > Most || Out > Most || new[] { Kernel, Stride, Padding, Shape }.Any(a => a is not null && a.Any(v => v > Most)))
+            throw new ArgumentException($"{Kind} layer: sizes above {Most} are not accepted");
+        long weights = Kind switch { "conv" => In * Out * (Kernel?.Aggregate(1L, (a, b) => a * b) ?? 1), "fc" => In * Out, "scale" => Shape?.Aggregate(1L, (a, b) => a * b) ?? 1, _ => 0 };
+        if (weights > 1L << 28) throw new ArgumentException($"{Kind} layer: {weights} parameters, more than {1L << 28}");
         switch (Kind)
         {
             case "conv":

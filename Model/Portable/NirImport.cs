@@ -33,7 +33,7 @@ public static class NirImport
         var input = chain[0];
         var inShape = input.Array("shape").AsLongs($"node '{input.Name}' shape");
         if (inShape.Length == 2) inShape = [1, inShape[0], inShape[1]];
-        if (inShape.Length != 3 || inShape.Any(d => d < 1 || d > 1 << 16))
+        if (inShape.Length != 3 || inShape.Any(d => d < 1 || d > 1 << 16) || inShape[0] * inShape[1] * inShape[2] > NirFile.MaxElements)
             throw new PortableFormatException(input.Name, $"node '{input.Name}' (Input): shape [{string.Join(", ", inShape)}] is not a frame C×H×W");
         double? step = graph.Dt ?? dt;
         var specs = new List<LayerSpec>();
