@@ -317,6 +317,12 @@ public class NirTests
         Assert.Equal("4", e.Item);
         Assert.Contains("v_leak", e.Message);
 
+        var huge = Fresh();
+        huge.Node("input").Fields["shape"] = NirArray.Ints(2, 60000, 60000);
+        e = Assert.Throws<PortableFormatException>(() => NirImport.ToNetwork(huge, 1e-4));
+        Assert.Equal("input", e.Item);
+        Assert.Throws<ArgumentException>(() => new LayerSpec { Kind = "conv", In = 1 << 15, Out = 1 << 15, Kernel = [3, 3], Stride = [1, 1], Padding = [1, 1] }.Validate());
+
         var perNeuron = Fresh();
         perNeuron.Node("4").Fields["tau"] = NirArray.Float64([2e-4, 3e-4, 4e-4], 3);
         e = Assert.Throws<PortableFormatException>(() => NirImport.ToNetwork(perNeuron, 1e-4));
