@@ -267,6 +267,22 @@ public class NirTests
             Assert.Equal(expected, actual);
             Assert.True(spikes[0].Any(v => v == 1) && spikes[0].Any(v => v == 0), "the convolution layer should spike on some inputs");
 
+            // Served like any checkpoint: the network stage's TorchSharp and ONNX Runtime backends step it in a state slot.
+            var factory = new EventSnn.Pipeline.Network.CheckpointClassifierFactory(ckpt);
+            using (var torchServed = factory.Load(maxBatch: 2))
+            using (var onnxServed = factory.LoadOnnx(maxBatch: 2))
+            {
+                int frame = 2 * size * size;
+                var all = x.contiguous().data<float>().ToArray(); // [T, 2 samples, 2, H, W]
+                foreach (EventSnn.Pipeline.Network.IBatchedClassifier served in new EventSnn.Pipeline.Network.IBatchedClassifier[] { torchServed, onnxServed })
+                {
+                    served.EnsureSlots(2);
+                    var got = new float[4 * 2 * 3];
+                    for (int t = 0; t < 4; t++) served.Step([0, 1], all.AsSpan(t * 2 * frame, 2 * frame), got.AsSpan(t * 6, 6));
+                    Assert.Equal(expected, got);
+                }
+            }
+
             // Calibrated and evaluated like any checkpoint.
             using var train = RandomFrames(30, 4, size, seed: 1);
             using var test = RandomFrames(12, 4, size, seed: 2);
