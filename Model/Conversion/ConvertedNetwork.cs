@@ -53,7 +53,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
         {
             var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
             _neurons.Add(neuron);
-            return new SingleStepSlot(neuron, this);
+            return new SingleStepSlot(neuron, () => _stepState);
         });
         if (expectedLayers is { } expected && _neurons.Count != expected)
             throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
@@ -182,16 +182,18 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private sealed class SingleStepSlot : nn.Module<Tensor, Tensor>
     {
         private readonly IfNeuron _neuron;
-        private readonly ConvertedNetwork _owner;
+        // The owner's explicit-state step, read through a delegate: a field holding the owning module itself would
+        // make it this module's child too (TorchSharp registers module-typed fields) and its parameter walk endless.
+        private readonly Func<StepState?> _state;
 
-        public SingleStepSlot(IfNeuron neuron, ConvertedNetwork owner) : base("SingleStepSlot")
+        public SingleStepSlot(IfNeuron neuron, Func<StepState?> state) : base("SingleStepSlot")
         {
             _neuron = neuron;
-            _owner = owner;
+            _state = state;
             register_module("neuron", neuron);
         }
 
         public override Tensor forward(Tensor x) =>
-            _owner._stepState is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
+            _state() is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
     }
 }
