@@ -206,7 +206,8 @@ public sealed class PortableNetwork
     /// <summary>A tensor's values as a float32 array (copied to the CPU).</summary>
     public static float[] Floats(Tensor t)
     {
-        using var c = t.detach().to(torch.CPU).to_type(ScalarType.Float32).contiguous();
+        using var scope = torch.NewDisposeScope();
+        var c = t.detach().to(torch.CPU).to_type(ScalarType.Float32).contiguous();
         return c.data<float>().ToArray();
     }
 

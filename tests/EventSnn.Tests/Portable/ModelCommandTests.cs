@@ -60,7 +60,8 @@ public class ModelCommandTests
                 var got = new float[3 * 2 * 4];
                 for (int t = 0; t < 3; t++)
                 {
-                    using var f = x[t].contiguous();
+                    using var xt = x[t];
+                    using var f = xt.contiguous();
                     session.Step([0, 1], f.data<float>().ToArray(), got.AsSpan(t * 8, 8));
                 }
                 Assert.Equal(expected, got);

@@ -54,7 +54,8 @@ public class NirTests
             back.ResetState();
             for (int t = 0; t < info.T; t++)
             {
-                using var y = back.Step(x[t]);
+                using var xt = x[t];
+                using var y = back.Step(xt);
                 var expected = o1.AsSpan(t * 3 * info.Classes, 3 * info.Classes).ToArray();
                 Assert.Equal(expected, y.data<float>().ToArray());
             }
@@ -359,7 +360,8 @@ public class NirTests
             using var _ = net;
             var r = RoundTrip(net, loaded, dir);
             using var back = r.Net;
-            var x = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous();
+            Tensor x;
+            using (NewDisposeScope()) x = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
             using (x)
             {
                 var (o1, s1) = DyadicNetworks.Trace(net, x);

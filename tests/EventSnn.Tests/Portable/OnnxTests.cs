@@ -25,7 +25,8 @@ public class OnnxTests
         var all = new List<float>();
         for (long t = 0; t < x.shape[0]; t++)
         {
-            using var y = net.Step(x[t]);
+            using var xt = x[t];
+            using var y = net.Step(xt);
             all.AddRange(y.data<float>().ToArray());
         }
         net.ResetState();
@@ -43,7 +44,8 @@ public class OnnxTests
         var result = new float[steps * b * session.Classes];
         for (long t = 0; t < steps; t++)
         {
-            using var frame = x[t].contiguous();
+            using var xt = x[t];
+            using var frame = xt.contiguous();
             session.Step(slots, frame.data<float>().ToArray(), result.AsSpan((int)(t * b * session.Classes), b * session.Classes));
         }
         return result;
@@ -127,7 +129,9 @@ public class OnnxTests
             using var _ = net;
             var (model, _) = OnnxExport.ToModel(PortableNetwork.From(net, loaded));
             using var session = new OnnxStepSession(model.ToByteArray());
-            using var x = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous();
+            Tensor made;
+            using (NewDisposeScope()) made = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
+            using var x = made;
             var a = TorchSteps(net, x);
             var b = OnnxSteps(session, x);
             int n = test.Count, decisions = 0;
