@@ -108,6 +108,8 @@ public static class NirExport
                 case "scale":
                     Add(new NirNode(op.Name, "Scale").With("scale", Broadcast(op, shape)), op.Sources);
                     break;
+                case "stepscale":
+                    throw new PortableFormatException(op.Name, $"layer '{op.Name}': TEBN scales every timestep differently (a step counter), which NIR's time-invariant nodes cannot express");
                 default:
                     throw new PortableFormatException(op.Name, $"layer '{op.Name}' ({op.Kind}) has no NIR form");
             }

@@ -20,7 +20,8 @@ public sealed record OnnxStateTensor(string Layer, string Input, string Output, 
 /// <summary>
 /// One timestep of a <see cref="PortableNetwork"/> as an ONNX graph, built with OnnxSharp's ONNX model types:
 /// inputs <c>frame</c> <c>[batch, C, H, W]</c> and, per spiking layer, its membrane <c>state_i</c>; outputs <c>output</c>
-/// <c>[batch, K]</c> (the per-step output O(t), not accumulated) and <c>state_i_next</c>. The batch dimension is
+/// <c>[batch, K]</c> (the per-step output O(t), not accumulated) and <c>state_i_next</c> (a TEBN layer's state is its
+/// per-sample step count <c>[batch, 1]</c>). The batch dimension is
 /// dynamic (<c>batch</c>); BatchNorm is already folded. Opset 17, IR version 8. Each neuron is the network's own
 /// update, operation for operation: <c>u = v + x</c>, <c>s = (u &gt; θ)</c>, <c>u' = u·(1 − s)</c> (hard) or
 /// <c>u − θ·s</c> (soft), <c>v' = τ·u'</c>, output <c>θ·s</c>; sum pooling is a depthwise convolution with ones.
@@ -123,6 +124,25 @@ public static class OnnxExport
                     g.Initializer.Add(Floats(w, Enumerable.Repeat(1f, (int)(c * op.Kernel[0] * op.Kernel[1])).ToArray(), [c, 1, op.Kernel[0], op.Kernel[1]]));
                     h = Node("Conv", n, [h, w], Ints("kernel_shape", op.Kernel), Ints("strides", op.Stride),
                         Ints("pads", [op.Padding[0], op.Padding[1], op.Padding[0], op.Padding[1]]), Int("group", c));
+                    break;
+                }
+                case "stepscale":
+                {
+                    // TEBN after its folded BatchNorm: x · p[min(t, T−1)], t counted per sample in a state [batch, 1] (float, exact to 2^24).
+                    int i = states.Count;
+                    string tIn = $"state_{i}", tOut = $"state_{i}_next";
+                    g.Input.Add(Value(tIn, [1]));
+                    g.Output.Add(Value(tOut, [1]));
+                    states.Add(new OnnxStateTensor(n, tIn, tOut, [1], 0f));
+                    string p = $"{n}.scale";
+                    g.Initializer.Add(Floats(p, op.Factors!, [op.Factors!.Length]));
+                    string last = Scalar($"{n}.last", op.Factors!.Length - 1);
+                    string index = Node("Cast", $"{n}.index", [Node("Min", $"{n}.clamped", [tIn, last])], Int("to", (long)TensorProto.Types.DataType.Int64));
+                    string factor = Node("Gather", $"{n}.factor", [p, index], Int("axis", 0)); // [batch, 1]
+                    string shape = $"{n}.shape";
+                    g.Initializer.Add(new TensorProto { Name = shape, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 4 }, Int64Data = { -1, 1, 1, 1 } });
+                    h = Node("Mul", n, [h, Node("Reshape", $"{n}.per_sample", [factor, shape])]);
+                    g.Node.Add(new NodeProto { OpType = "Add", Name = tOut, Input = { tIn, Scalar($"{n}.one", 1f) }, Output = { tOut } });
                     break;
                 }
                 case "flatten":

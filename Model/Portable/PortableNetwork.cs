@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace EventSnn.Model.Portable;
 
 /// <summary>One operation of a <see cref="PortableNetwork"/>: the layers it came from and the sample shape it produces.</summary>
-/// <param name="Kind">"conv", "fc", "neuron", "maxpool", "avgpool", "sumpool", "flatten", "threshold", "scale".</param>
+/// <param name="Kind">"conv", "fc", "neuron", "maxpool", "avgpool", "sumpool", "flatten", "threshold", "scale", or "stepscale" (TEBN's per-step
+/// scale <c>p[min(t, T−1)]</c> after its BatchNorm was folded into the convolution; <see cref="PortableOp.Factors"/> holds p).</param>
 /// <param name="Name">Name of the (first) network layer it came from.</param>
 /// <param name="Sources">Every network layer folded into it (e.g. a convolution and its BatchNorm).</param>
 /// <param name="InputShape">Shape of one sample's input (no batch dimension).</param>
@@ -54,8 +55,9 @@ public sealed record PortableOp(string Kind, string Name, string[] Sources, long
 
 /// <summary>
 /// A <see cref="SequentialSpikingNetwork"/> as a flat list of framework-free operations with every BatchNorm folded
-/// into the convolution or linear layer before it — what the NIR and ONNX exporters write. Layers nothing portable can
-/// express (TEBN's per-step scales, networks that are not a chain of layers) are refused by name.
+/// into the convolution or linear layer before it — what the NIR and ONNX exporters write (a TEBN's BatchNorm is folded
+/// too, leaving its per-step scale, which only ONNX carries). Layers nothing portable can express (networks that are not
+/// a chain of layers, grouped or dilated convolutions, …) are refused by name.
 /// </summary>
 public sealed class PortableNetwork
 {
@@ -105,11 +107,15 @@ public sealed class PortableNetwork
                     if (shape.Length != 3 || shape[0] != conv.in_channels)
                         throw new PortableFormatException(name, $"layer '{name}': expects {conv.in_channels} channels, gets [{string.Join(", ", shape)}]");
                     var bn = NextBatchNorm();
+                    var tebn = bn is null && i + 1 < layers.Count && layers[i + 1] is TemporalEffectiveBatchNorm te ? te : null;
+                    if (tebn is not null) { i++; bn = tebn.BatchNorm; }
                     var (w, b) = Parameters(conv.weight, conv.bias, bn, name);
                     long[] k = Pair(conv.kernel_size), s = Pair(conv.stride), p = Pair(conv.padding);
                     long[] outShape = [conv.out_channels, (shape[1] + 2 * p[0] - k[0]) / s[0] + 1, (shape[2] + 2 * p[1] - k[1]) / s[1] + 1];
                     ops.Add(new PortableOp("conv", name, bn is null ? [name] : [name, layers[i].GetName()], shape, outShape)
                     { Weight = w, Bias = b, Kernel = k, Stride = s, Padding = p });
+                    if (tebn is not null)
+                        ops.Add(new PortableOp("stepscale", tebn.GetName(), [tebn.GetName()], outShape, outShape) { Factors = Floats(tebn.Scale), FactorShape = [tebn.Scale.shape[0]] });
                     shape = outShape; binary = false;
                     break;
                 }
@@ -127,7 +133,7 @@ public sealed class PortableNetwork
                 case BatchNorm:
                     throw new PortableFormatException(name, $"layer '{name}': a BatchNorm that does not follow a convolution or linear layer cannot be folded");
                 case TemporalEffectiveBatchNorm:
-                    throw new PortableFormatException(name, $"layer '{name}': TEBN scales every timestep differently, which a single step graph of fixed parameters cannot express");
+                    throw new PortableFormatException(name, $"layer '{name}': a TEBN that does not follow a convolution is not exported");
                 case SpikingNeuron n:
                 {
                     var op = new PortableOp("neuron", name, [name], shape, shape)

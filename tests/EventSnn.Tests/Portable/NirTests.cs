@@ -141,7 +141,7 @@ public class NirTests
         var tebnInfo = Info("tiny", 16) with { Tebn = true };
         using (var tebn = Architectures.Create(tebnInfo))
         {
-            var e = Assert.Throws<PortableFormatException>(() => PortableNetwork.From(tebn, tebnInfo));
+            var e = Assert.Throws<PortableFormatException>(() => NirExport.ToGraph(PortableNetwork.From(tebn, tebnInfo)));
             Assert.Equal("1_tebn", e.Item);
             Assert.Contains("TEBN", e.Message);
         }

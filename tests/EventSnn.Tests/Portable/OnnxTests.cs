@@ -102,6 +102,22 @@ public class OnnxTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(32)]
+    public void TebnNetworkCountsStepsInItsStateAndEqualsTorchSharpBeyondT(int batch)
+    {
+        // TEBN's per-step scales p[min(t, T−1)] (0.5 … 2, exact) with a step counter per sample; 8 steps for T = 5.
+        var info = new ModelInfo { Arch = "vgg-gesture", T = 5, Classes = 5, Height = 32, Width = 32, Tebn = true };
+        using var net = DyadicNetworks.Create(info, seed: 6);
+        var (model, states) = OnnxExport.ToModel(PortableNetwork.From(net, info));
+        Assert.Equal(net.SpikingLayers.Count + 6, states.Count);
+        Assert.Contains(states, s => s.Layer == "1_tebn" && s.SampleShape.SequenceEqual(new long[] { 1 }));
+        using var session = new OnnxStepSession(model.ToByteArray(), threads: 1);
+        using var x = DyadicNetworks.Counts([8, batch, 2, 32, 32], 3, seed: 4);
+        Assert.Equal(TorchSteps(net, x), OnnxSteps(session, x));
+    }
+
     [Fact]
     public void ConvertedIfNetworkWithSoftResetAndStartingMembraneRunsOnOnnxRuntime()
     {
