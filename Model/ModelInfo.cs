@@ -45,6 +45,12 @@ public sealed record ModelInfo
     /// <summary>Converted networks: how the input is built from a sample (source, mode, normalisation); null otherwise.</summary>
     public ConversionInput? Input { get; init; }
 
+    /// <summary>
+    /// The layer chain of architecture <c>"layers"</c> (networks imported from NIR and other hand-built chains), in forward
+    /// order; null for every named architecture.
+    /// </summary>
+    public LayerSpec[]? Layers { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a field is outside its domain.</summary>
     public void Validate()
     {
@@ -58,6 +64,12 @@ public sealed record ModelInfo
         Neuron.Validate();
         if (Input is not null && Kind != "converted") throw new ArgumentException("only converted checkpoints record a conversion input");
         Input?.Validate(InputChannels);
+        if (Layers is not null)
+        {
+            if (!string.Equals(Arch, LayerChain.ArchName, StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"only architecture '{LayerChain.ArchName}' has a layer list, not '{Arch}'");
+            foreach (var l in Layers) l.Validate();
+        }
     }
 }
 

@@ -75,6 +75,8 @@ public static class Architectures
                 // patchify channels and no hidden layer, that dropout turned many correct training samples wrong.
                 b.ConvBnSpike(128, kernel: 4, stride: 4, padding: 0).ConvBnSpike(64).MaxPool2().ConvBnSpike(64);
                 return b.Flatten().Linear(256).BatchNorm1d().Spike().Linear(info.Classes).Build();
+            case LayerChain.ArchName:
+                return LayerChain.Build(info);
             default:
                 if (FrameArchitectures.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
                     return Conversion.ConvertedNetwork.FromInfo(FrameArchitectures.Names.First(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase)), info);

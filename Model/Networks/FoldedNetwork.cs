@@ -119,6 +119,17 @@ public sealed class FoldedNetwork : IDisposable
         return new FoldedNetwork(ops.ToArray(), folded);
     }
 
+    /// <summary>
+    /// <paramref name="weight"/> and <paramref name="bias"/> of a convolution or linear layer with the eval-mode
+    /// <paramref name="bn"/> after it folded in (new tensors the caller owns), or null when the BatchNorm keeps no running
+    /// statistics. The same folding as the served network's, for the portable exporters (NIR, ONNX).
+    /// </summary>
+    internal static (Tensor Weight, Tensor Bias)? FoldBatchNorm(Tensor weight, Tensor? bias, BatchNorm bn)
+    {
+        using var noGrad = torch.no_grad();
+        return Affine(bn) is { } a ? Fold(weight, bias, a.Scale, a.Shift) : null;
+    }
+
     // The per-channel affine form y = a·x + β of an eval-mode BatchNorm, as libtorch computes it in float32.
     static (Tensor Scale, Tensor Shift)? Affine(BatchNorm bn)
     {

@@ -1,4 +1,5 @@
 using EventSnn.Model;
+using Google.Protobuf;
 using EventSnn.Model.Cutoff;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,6 +53,32 @@ public sealed class CheckpointClassifierFactory
         catch
         {
             net.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Exports the checkpoint as an ONNX step graph (BatchNorm folded) and opens it with ONNX Runtime: the
+    /// <c>onnxruntime</c> backend, with <paramref name="threads"/> intra-op threads (0 = its default) and the CUDA
+    /// provider when <paramref name="useCuda"/> and the build has it.
+    /// </summary>
+    /// <exception cref="EventSnn.Model.Portable.PortableFormatException">The network has no ONNX form (names the layer).</exception>
+    public OnnxNetworkBatch LoadOnnx(int maxBatch = 64, int initialSlots = 16, int threads = 0, bool useCuda = false)
+    {
+        var (net, info) = Checkpoint.Load(_path);
+        byte[] bytes;
+        using (net)
+        {
+            var (model, _) = EventSnn.Model.Portable.OnnxExport.ToModel(EventSnn.Model.Portable.PortableNetwork.From(net, info));
+            using var ms = new MemoryStream();
+            model.WriteTo(ms);
+            bytes = ms.ToArray();
+        }
+        var session = new EventSnn.Model.Portable.OnnxStepSession(bytes, threads, useCuda, _path);
+        try { return new OnnxNetworkBatch(session, Info, maxBatch, initialSlots); }
+        catch
+        {
+            session.Dispose();
             throw;
         }
     }

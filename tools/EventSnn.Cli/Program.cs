@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(StreamCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(ModelCommands.Create());
         return root;
     }
 }

@@ -20,7 +20,7 @@ public class CliTests
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (string name in new[] { "events", "data", "train", "ann2snn", "calibrate", "eval", "report", "stream", "demo" })
+        foreach (string name in new[] { "events", "data", "train", "ann2snn", "calibrate", "eval", "report", "stream", "demo", "model" })
             Assert.Contains(name, output);
     }
 

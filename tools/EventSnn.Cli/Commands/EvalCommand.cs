@@ -6,6 +6,8 @@ using EventSnn.Datasets;
 using EventSnn.Model;
 using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
+using EventSnn.Model.Portable;
+using Google.Protobuf;
 
 namespace EventSnn.Cli.Commands;
 
@@ -25,8 +27,11 @@ internal static class EvalCommand
         var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var max = new Option<int?>("--max-samples") { Description = "evaluate only the first N test samples" };
         var name = new Option<string?>("--name") { Description = "display name in the result and report" };
+        var backend = new Option<string>("--backend") { Description = "torch (TorchSharp) or onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime)", DefaultValueFactory = _ => "torch" };
+        backend.AcceptOnlyFromAmong("torch", "onnxruntime");
+        var threads = new Option<int>("--threads") { Description = "onnxruntime: intra-op threads (0 = its default)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("eval", "Evaluate a checkpoint on its test split: accuracy per timestep, OCT, every cutoff policy.");
-        foreach (var o in new Option[] { model, data, dataset, cache, calibration, json, dump, report, batch, max, name }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, data, dataset, cache, calibration, json, dump, report, batch, max, name, backend, threads }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
@@ -37,7 +42,19 @@ internal static class EvalCommand
                 var (net, info) = Checkpoint.Load(ckpt);
                 using var _ = net;
                 using var test = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Test);
-                var (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
+                EvaluationResult result;
+                OutputSet outputs;
+                if (parse.GetValue(backend) == "onnxruntime")
+                {
+                    var (graph, _) = OnnxExport.ToModel(PortableNetwork.From(net, info));
+                    using var session = new OnnxStepSession(graph.ToByteArray(), parse.GetValue(threads), useCuda: true, where: ckpt);
+                    (result, outputs) = OnnxEvaluation.Evaluate(session, test, cal, parse.GetValue(batch), parse.GetValue(max));
+                    result.Arch = info.Arch;
+                }
+                else
+                {
+                    (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
+                }
                 Describe(result, ckpt, info, parse.GetValue(name));
                 if (parse.GetValue(dump) is string d) OutputDump.Write(d, outputs);
                 if (parse.GetValue(report) is string dir) LatencyReport.Write([result], dir);
@@ -45,7 +62,7 @@ internal static class EvalCommand
                 else PrintSummary(result, cal == null);
                 return 0;
             }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException or PortableFormatException)
             {
                 Console.Error.WriteLine($"eventsnn eval: {e.Message}");
                 return 2;

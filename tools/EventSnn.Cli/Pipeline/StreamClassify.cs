@@ -34,6 +34,8 @@ internal static class StreamClassify
         var streamIdle = new Option<double>("--stream-idle-s") { Description = "Evict a stream after this many seconds without events (0 = never).", DefaultValueFactory = _ => 30 };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads for the network step (default: libtorch's choice); inter-op threads are set to 1." };
         var device = new Option<string>("--device") { Description = "Where the network runs: cpu or cuda (only where TorchSharp's CUDA runtime is installed).", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "torch (TorchSharp), onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime; BatchNorm folded), or auto (default): onnxruntime on the CPU when the network has an ONNX form and --no-fold is not given (it stepped faster in the benchmarks, docs/benchmarks.md), else torch.", DefaultValueFactory = _ => "auto" };
+        backend.AcceptOnlyFromAmong("auto", "torch", "onnxruntime");
         var noFold = new Option<bool>("--no-fold") { Description = "Step the network as trained, without folding BatchNorm into the layer before it." };
         var quietMs = new Option<int>("--quiet-ms") { Description = "Close a stream's open bin, and decide, after this many ms without events (0 = never).", DefaultValueFactory = _ => 500 };
         var policy = new Option<string>("--policy") { Description = "When a queue is full: drop-oldest, drop-newest, or wait (lossless; slows a TCP sender).", DefaultValueFactory = _ => "drop-oldest" };
@@ -51,7 +53,7 @@ internal static class StreamClassify
 
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
         foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, sensorMap, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration,
-                                         maxBatch, maxStreams, streamIdle, threads, device, noFold, group, workerName, http, httpLinger })
+                                         maxBatch, maxStreams, streamIdle, threads, device, noFold, group, workerName, http, httpLinger, backend })
             cmd.Options.Add(o);
         nats.AddTo(cmd, topology: true);
         cmd.Validators.Add(r =>
@@ -160,7 +162,20 @@ internal static class StreamClassify
                 await using var liveScope = live;
 
                 // The one network of this process, loaded (and its state made) before the first bin.
-                using var network = factory.Load(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), torchDevice, fold: !parse.GetValue(noFold));
+                string chosen = parse.GetValue(backend)!;
+                if (chosen == "onnxruntime" && parse.GetValue(noFold)) throw new ArgumentException("--no-fold steps the TorchSharp network as trained; the ONNX Runtime backend always folds BatchNorm");
+                IBatchedClassifier? loaded = null;
+                string backendNote = "";
+                if (chosen == "onnxruntime" || (chosen == "auto" && torchDevice.type == TorchSharp.DeviceType.CPU && !parse.GetValue(noFold)))
+                {
+                    try { loaded = factory.LoadOnnx(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), parse.GetValue(threads) ?? 0, useCuda: torchDevice.type == TorchSharp.DeviceType.CUDA); }
+                    catch (EventSnn.Model.Portable.PortableFormatException e) when (chosen == "auto") { backendNote = $" (no ONNX form: {e.Message})"; }
+                }
+                loaded ??= factory.Load(serving.MaxBatch, Math.Min(serving.MaxStreams, 16), torchDevice, fold: !parse.GetValue(noFold));
+                bool onnx = loaded is OnnxNetworkBatch;
+                using var network = loaded;
+                bool folded = network is OnnxNetworkBatch || ((SpikingNetworkBatch)network).Folded;
+                string where = network is OnnxNetworkBatch ob ? $"ONNX Runtime ({ob.ExecutionProvider})" : $"TorchSharp {torchDevice}{backendNote}";
                 var pipeline = running = new StreamPipeline(options, network, exitRule);
                 if (live is not null)
                 {
@@ -171,13 +186,13 @@ internal static class StreamClassify
                 long perStream = network.StateBytesPerSlot;
                 string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {downsample}), " +
                                (window > 0 ? $"bins of {window} µs" : $"bins of {perBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}; " +
-                               $"one network on {torchDevice} ({(network.Folded ? "BatchNorm folded" : "unfolded")}, {TorchSharp.torch.get_num_threads()} threads), " +
+                               $"one network on {where} ({(folded ? "BatchNorm folded" : "unfolded")}, {(onnx ? (parse.GetValue(threads) ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) : TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture))} threads), " +
                                $"up to {serving.MaxStreams} streams, {serving.MaxBatch} per step; state {perStream} bytes per stream";
                 if (asJson)
                     output.Write("start", new
                     {
                         Source = source.Description, Model = info.Arch, info.T, BinUs = window, EventsPerBin = perBin, Cutoff = cutoffText, Policy = options.Policy.Name(),
-                        Device = torchDevice.ToString(), Threads = TorchSharp.torch.get_num_threads(), Folded = network.Folded,
+                        Device = torchDevice.ToString(), Backend = onnx ? "onnxruntime" : "torch", Threads = TorchSharp.torch.get_num_threads(), Folded = folded,
                         serving.MaxBatch, serving.MaxStreams, StreamIdleS = serving.StreamIdle.TotalSeconds, StateBytesPerStream = perStream,
                         SensorMap = map.Name(),
                     });
@@ -219,7 +234,7 @@ internal static class StreamClassify
                 if (live is not null) await live.EndAsync("input ended", parse.GetValue(httpLinger), ct);
                 return 0;
             }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or System.Net.Sockets.SocketException or UnauthorizedAccessException or NotSupportedException)
+            catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or System.Net.Sockets.SocketException or UnauthorizedAccessException or NotSupportedException or EventSnn.Model.Portable.PortableFormatException)
             {
                 Console.Error.WriteLine($"eventsnn stream classify: {ex.Message}");
                 return 1;
