@@ -21,7 +21,9 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private readonly Tensor input_scale;
     private Tensor? _inputSum;   // running sum of this sample's inputs, outside every dispose scope
     private int _steps;
-    private StepState? _stepState;   // set while an explicit-state step runs the body
+    // Set while an explicit-state step runs the body. A plain object, not the network itself: a module field that
+    // points back up the module tree would make TorchSharp's parameter walk recurse forever.
+    private readonly StepContext _stepContext = new();
 
     /// <summary>
     /// Builds the network for <paramref name="arch"/> with one threshold per activation slot (forward order).
@@ -53,7 +55,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
         {
             var neuron = new IfNeuron($"if{index}", thresholdOf(index), initialMembrane: 0.5);
             _neurons.Add(neuron);
-            return new SingleStepSlot(neuron, () => _stepState);
+            return new SingleStepSlot(neuron, _stepContext);
         });
         if (expectedLayers is { } expected && _neurons.Count != expected)
             throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
@@ -135,9 +137,9 @@ public sealed class ConvertedNetwork : SpikingNetwork
             shape[0] = x.shape[0];
             input = sum.mul(input_scale).div(steps.view(shape));
         }
-        _stepState = state;
+        _stepContext.State = state;
         try { return _body.forward(input).MoveToOuterDisposeScope(); }
-        finally { _stepState = null; }
+        finally { _stepContext.State = null; }
     }
 
     /// <inheritdoc/>
@@ -182,18 +184,22 @@ public sealed class ConvertedNetwork : SpikingNetwork
     private sealed class SingleStepSlot : nn.Module<Tensor, Tensor>
     {
         private readonly IfNeuron _neuron;
-        // The owner's explicit-state step, read through a delegate: a field holding the owning module itself would
-        // make it this module's child too (TorchSharp registers module-typed fields) and its parameter walk endless.
-        private readonly Func<StepState?> _state;
+        private readonly StepContext _context;
 
-        public SingleStepSlot(IfNeuron neuron, Func<StepState?> state) : base("SingleStepSlot")
+        public SingleStepSlot(IfNeuron neuron, StepContext context) : base("SingleStepSlot")
         {
             _neuron = neuron;
-            _state = state;
+            _context = context;
             register_module("neuron", neuron);
         }
 
         public override Tensor forward(Tensor x) =>
-            _state() is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
+            _context.State is { } state ? _neuron.StepWithState(x, state) : _neuron.ForwardSingleStep(x);
+    }
+
+    /// <summary>The explicit-state step in progress, shared by the network and its activation slots.</summary>
+    private sealed class StepContext
+    {
+        public StepState? State;
     }
 }

@@ -1,8 +1,8 @@
 namespace EventSnn.Pipeline.Network;
 
 /// <summary>
-/// A stateful classifier stepped one bin at a time: the single-step form of a spiking network with its
-/// membrane state carried between calls. One instance serves one stream; every call for it is made on the
+/// A stateful classifier stepped one bin at a time, holding its own state between calls (a stand-in for a network;
+/// a spiking network's state lives in <see cref="SpikingNetworkBatch"/>'s slots instead). One instance serves one stream; every call for it is made on the
 /// network stage's thread (TorchSharp's dispose scopes are thread-static).
 /// </summary>
 public interface IStreamClassifier : IDisposable
@@ -28,7 +28,11 @@ public sealed record ClassifierInfo(IReadOnlyList<string> ClassNames, int Timest
     public int Classes => ClassNames.Count;
 }
 
-/// <summary>Makes one classifier per stream. <see cref="Create"/> is called on the network stage's thread.</summary>
+/// <summary>
+/// Makes one classifier per stream, for classifiers that hold their own state (stand-ins, tests); the pipeline serves
+/// them through <see cref="PerStreamClassifiers"/>. A spiking network is served by one <see cref="SpikingNetworkBatch"/>
+/// instead. <see cref="Create"/> is called on the network stage's thread.
+/// </summary>
 public interface IStreamClassifierFactory
 {
     /// <summary>The model's classes, input size and T.</summary>

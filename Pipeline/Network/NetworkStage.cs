@@ -120,6 +120,7 @@ public sealed class NetworkStage
     void Loop(StageChannel<EventBin> bins, CancellationToken ct)
     {
         bool completed = false;
+        Task<bool>? waiting = null;
         while (true)
         {
             if (ct.IsCancellationRequested) { DiscardPending(); Drain(bins); return; }
@@ -134,10 +135,13 @@ public sealed class NetworkStage
             if (completed) return;
             try
             {
-                // Blocking wait on this dedicated thread: the model's work must stay on it. Wakes up now and then to free idle slots.
-                var wait = bins.Reader.WaitToReadAsync(ct).AsTask();
-                if (_idleTicks > 0 && !wait.Wait(TimeSpan.FromSeconds(1))) continue;
-                if (!wait.GetAwaiter().GetResult()) completed = true;
+                // Blocking wait on this dedicated thread: the model's work must stay on it. Wakes up now and then to free
+                // idle slots, keeping the same wait (one waiter on the queue, however long it stays idle).
+                waiting ??= bins.Reader.WaitToReadAsync(ct).AsTask();
+                if (_idleTicks > 0 && !waiting.Wait(TimeSpan.FromSeconds(1))) continue;
+                var more = waiting.GetAwaiter().GetResult();
+                waiting = null;
+                if (!more) completed = true;
             }
             catch (Exception e) when (e is OperationCanceledException || (e is AggregateException a && a.InnerException is OperationCanceledException))
             {
