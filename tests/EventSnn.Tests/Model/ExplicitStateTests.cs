@@ -225,6 +225,11 @@ public class ExplicitStateTests
         int[][] slotSets = [[0, 1, 2, 3], [5, 2, 7], [6]];
         // Warm up once per slot set: views of a slot's rows and of the input's first rows are made on first use, then kept.
         foreach (var set in slotSets) model.Step(set, frames.AsSpan(0, set.Length * 2048), outputs);
+        // TotalCount is process-wide: tensors that earlier tests left to the garbage collector would be finalized
+        // during the loop and lower the count, so let the finalizer run first.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         long before = TorchSharp.torch.Tensor.TotalCount;
         for (int k = 0; k < 200; k++)
         {
