@@ -10,7 +10,7 @@ internal static class Ann2SnnCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "cifar10, cifar100 (official binary archives), or an event dataset: dvsgesture, cifar10dvs, ncaltech101 (frames collapsed to one)", Required = true };
-        var root = new Option<string>("--root") { Description = "The archive (e.g. cifar-10-binary.tar.gz) or the folder holding the dataset", Required = true };
+        var root = new Option<string>("--data") { Description = "The archive (e.g. cifar-10-binary.tar.gz) or the folder holding the dataset", Required = true };
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", FrameArchitectures.Names)}", DefaultValueFactory = _ => "vgg16" };
         arch.AcceptOnlyFromAmong(FrameArchitectures.Names.ToArray());
         var activation = new Option<string>("--activation") { Description = "ANN constraint: qcfs, clip or relu-max (running-max threshold)", DefaultValueFactory = _ => "qcfs" };

@@ -12,15 +12,15 @@ internal static class CalibrateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
         var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
         var epsilon = new Option<double>("--epsilon") { Description = "ε of the operating point (the sweep 0, 0.01, …, 0.09 is always stored)", DefaultValueFactory = _ => 0.0 };
         var dropout = new Option<double>("--dropout") { Description = "dropout after every spiking layer during calibration (0 = off)", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "seed of the calibration dropout", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
-        var output = new Option<string?>("--out", "-o") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
+        var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var output = new Option<string?>("--out") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
         var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
         var cmd = new Command("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split (METHOD.md §2.2).");
         foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json }) cmd.Options.Add(o);
@@ -47,8 +47,7 @@ internal static class CalibrateCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
             {
-                Console.Error.WriteLine($"eventsnn calibrate: {e.Message}");
-                return 2;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

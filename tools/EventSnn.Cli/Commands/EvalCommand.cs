@@ -14,7 +14,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
         var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
@@ -22,7 +22,7 @@ internal static class EvalCommand
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var dump = new Option<string?>("--dump") { Description = "write per-step outputs [N,T,K] and labels [N] to this HDF5 file" };
         var report = new Option<string?>("--report") { Description = "write the latency/accuracy report into this folder" };
-        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var max = new Option<int?>("--max-samples") { Description = "evaluate only the first N test samples" };
         var name = new Option<string?>("--name") { Description = "display name in the result and report" };
         var cmd = new Command("eval", "Evaluate a checkpoint on its test split: accuracy per timestep, OCT, every cutoff policy.");
@@ -47,8 +47,7 @@ internal static class EvalCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
             {
-                Console.Error.WriteLine($"eventsnn eval: {e.Message}");
-                return 2;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

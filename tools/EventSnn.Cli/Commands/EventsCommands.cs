@@ -10,7 +10,7 @@ namespace EventSnn.Cli.Commands;
 internal static class EventsCommands
 {
     /// <summary>Exit code for unreadable input or events the output format cannot hold.</summary>
-    public const int BadInput = 2;
+    public const int BadInput = CliErrors.BadInput;
 
     public static Command Create()
     {
@@ -114,11 +114,7 @@ internal static class EventsCommands
     static int Guard(string path, Func<int> action)
     {
         try { return action(); }
-        catch (EventFormatException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
-        catch (ArgumentException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
-        catch (FileNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
-        catch (DirectoryNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
-        catch (UnauthorizedAccessException ex) { Console.Error.WriteLine($"error: {path}: {ex.Message}"); return BadInput; }
+        catch (Exception ex) when (CliErrors.IsBadInput(ex)) { return CliErrors.ReportBadInput(ex); }
     }
 
     static void PrintText(string path, EventSummary s)

@@ -70,8 +70,7 @@ internal static class EventsFramesCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"eventsnn events frames: {e.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

@@ -14,7 +14,7 @@ internal static class ReportCommand
             Description = "one or two evaluations: eval --json files (.json) or eval --dump files (.h5)",
             Arity = new ArgumentArity(1, 2),
         };
-        var output = new Option<string>("--out", "-o") { Description = "folder for index.html, the PNG plots, CSV and report.json", Required = true };
+        var output = new Option<string>("--out") { Description = "folder for index.html, the PNG plots, CSV and report.json", Required = true };
         var names = new Option<string[]>("--name") { Description = "display name per input, in order (default: the name stored in the JSON, else the file name)" };
         var calibrations = new Option<string[]>("--calibration") { Description = "calibration file per .h5 input, in order (needed for Top-K and conformal on dumps)" };
         var cmd = new Command("report", "Write the latency/accuracy report (HTML with embedded plots, PNG, CSV, JSON) of one or two models.");
@@ -39,8 +39,7 @@ internal static class ReportCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException)
             {
-                Console.Error.WriteLine($"eventsnn report: {e.Message}");
-                return 2;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

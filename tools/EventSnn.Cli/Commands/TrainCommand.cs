@@ -13,7 +13,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset name: dvsgesture, cifar10dvs or ncaltech101 (the synthetic set loads as dvsgesture)", Required = true };
-        var root = new Option<string>("--root") { Description = "Folder or archive the dataset was downloaded (or synthesized) to", Required = true };
+        var root = new Option<string>("--data") { Description = "Folder or archive the dataset was downloaded (or synthesized) to", Required = true };
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", Architectures.BuiltIn)}", DefaultValueFactory = _ => "vgg-gesture" };
         var t = new Option<int>("--T") { Description = "Timesteps (time bins per sample)", DefaultValueFactory = _ => 16 };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs (length of the cosine schedule)", DefaultValueFactory = _ => 100 };

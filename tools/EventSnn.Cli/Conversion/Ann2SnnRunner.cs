@@ -24,7 +24,7 @@ internal static class Ann2SnnRunner
             if (r.T is < 1) throw new ArgumentException($"--T must be ≥ 1, got {r.T}");
             using var data = ConversionData.Load(r);
             var device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-            Console.Error.WriteLine($"eventsnn ann2snn: {data.Describe}; arch {r.Arch}, {r.Activation}{(r.Activation == "qcfs" ? $" L={r.Levels}" : "")}, RCS α={Inv(r.RcsAlpha)}, device {device.type}");
+            Console.Error.WriteLine($"ann2snn: {data.Describe}; arch {r.Arch}, {r.Activation}{(r.Activation == "qcfs" ? $" L={r.Levels}" : "")}, RCS α={Inv(r.RcsAlpha)}, device {device.type}");
 
             torch.manual_seed(r.Seed);
             var shape = new FrameNetworkShape(data.Train.Channels, data.Train.Height, data.Train.Width, data.Train.ClassNames.Count);
@@ -70,13 +70,12 @@ internal static class Ann2SnnRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("eventsnn ann2snn: cancelled");
+            Console.Error.WriteLine("ann2snn: cancelled");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or DatasetNotFoundException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
         {
-            Console.Error.WriteLine($"eventsnn ann2snn: {e.Message}");
-            return ExitBadInput;
+            return CliErrors.ReportBadInput(e);
         }
     }
 

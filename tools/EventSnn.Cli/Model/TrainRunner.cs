@@ -43,7 +43,7 @@ internal static class TrainRunner
             };
             var trainer = new Trainer(info, options); // validates before any slow work
 
-            Console.Error.WriteLine($"eventsnn train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
+            Console.Error.WriteLine($"train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
                 $"frames {r.T}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
             using var train = LoadFrames(ds, DatasetSplit.Train, settings, cacheDir);
             using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
@@ -55,13 +55,12 @@ internal static class TrainRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("eventsnn train: cancelled; resume with the same command");
+            Console.Error.WriteLine("train: cancelled; resume with the same command");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or DatasetNotFoundException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
         {
-            Console.Error.WriteLine($"eventsnn train: {e.Message}");
-            return ExitBadInput;
+            return CliErrors.ReportBadInput(e);
         }
     }
 

@@ -37,7 +37,7 @@ internal static class StreamClassify
         var cmd = new Command("classify", "Classify a live event stream; decisions as they happen, with their latency, and exact counters.");
         foreach (var o in new Option[] { udp, tcp, model, json, binUs, eventsPerBin, sensor, quietMs, policy, cutoff, cutoffSetting, countersEvery, once, idleExit, duration })
             cmd.Options.Add(o);
-        cmd.Validators.Add(r =>
+        CliValidation.Add(cmd, r =>
         {
             if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp-listen [HOST:]PORT and --tcp HOST:PORT");
             if (r.GetValue(binUs) is not null && r.GetValue(eventsPerBin) is not null) r.AddError("give at most one of --bin-us and --events-per-bin");
@@ -132,8 +132,7 @@ internal static class StreamClassify
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or System.Net.Sockets.SocketException or UnauthorizedAccessException or NotSupportedException)
             {
-                Console.Error.WriteLine($"eventsnn stream classify: {ex.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(ex);
             }
         });
         return cmd;
