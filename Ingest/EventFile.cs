@@ -66,7 +66,7 @@ public static class EventFile
         if (head.StartsWith("#!AER-DAT2"u8)) return "aedat2";
         if (head.StartsWith("#!AER-DAT3"u8)) return "aedat3.1";
         if (head.StartsWith("#!AER-DAT4"u8)) return "aedat4";
-        if (head.StartsWith("\x89HDF\r\n\x1a\n"u8)) return "hdf5";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A])) return "hdf5";
         string ext = Extension(name);
         return ext switch
         {

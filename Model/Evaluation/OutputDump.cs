@@ -22,16 +22,30 @@ public static class OutputDump
         File.Move(tmp, path, overwrite: true);
     }
 
+    /// <summary>Most output values (N·T·K) a dump may declare: 2^28 float32, 1 GiB.</summary>
+    public const ulong MaxElements = 1UL << 28;
+
     /// <summary>Reads a dump back.</summary>
     /// <exception cref="InvalidDataException">a dataset is missing or has the wrong shape (names file and dataset).</exception>
     public static OutputSet Read(string path)
     {
         try
         {
+            long fileBytes;
+            using (var fs = File.OpenRead(path))
+            {
+                fileBytes = fs.Length;
+                // The HDF5 library follows soft links without a depth limit: resolve the two paths first.
+                EventSnn.Ingest.Hdf5LinkWalk.Check(fs, path, null, ["outputs", "labels"]);
+            }
             using var file = H5File.OpenRead(path);
             var o = file.Dataset("outputs");
             var dims = o.Space.Dimensions;
             if (dims.Length != 3) throw new InvalidDataException($"{path}: dataset 'outputs' has rank {dims.Length}, expected 3 ([N, T, K])");
+            // Sizes come from the file: check them before allocating (a dump is written uncompressed, so its data are in the file).
+            ulong elements = dims[0] * dims[1] * dims[2];
+            if (dims[0] > int.MaxValue || dims[1] > 4096 || dims[2] > 1 << 20 || elements > MaxElements || elements * 4 > (ulong)fileBytes)
+                throw new InvalidDataException($"{path}: dataset 'outputs' declares [{string.Join(", ", dims)}], more than the file's {fileBytes} bytes hold (limit {MaxElements} values)");
             var l = file.Dataset("labels");
             var ld = l.Space.Dimensions;
             if (ld.Length != 1 || ld[0] != dims[0]) throw new InvalidDataException($"{path}: dataset 'labels' must be [N] with N = {dims[0]}");

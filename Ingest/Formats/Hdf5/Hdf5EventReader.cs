@@ -26,13 +26,21 @@ public sealed class Hdf5EventReader : IEventReader
         _stream = stream;
         try
         {
+            // The library follows soft links without a depth limit: resolve the paths it will look up first.
+            Hdf5LinkWalk.Check(stream, input, [Hdf5EventLayout.Group, .. new[] { "t", "x", "y", "p" }.Select(c => Hdf5EventLayout.Group + "/" + c)]);
             _file = H5File.Open(stream, leaveOpen: true);
             if (!_file.LinkExists(Hdf5EventLayout.Group)) throw Fail("a group /events (datasets t, x, y, p)");
             var g = _file.Group(Hdf5EventLayout.Group);
             _t = Column(g, "t"); _x = Column(g, "x"); _y = Column(g, "y"); _p = Column(g, "p");
-            _count = (long)_t.Space.Dimensions[0];
+            ulong declared = _t.Space.Dimensions[0];
             foreach (var d in new[] { _x, _y, _p })
-                if ((long)d.Space.Dimensions[0] != _count) throw Fail("datasets t, x, y, p of equal length");
+                if (d.Space.Dimensions[0] != declared) throw Fail("datasets t, x, y, p of equal length");
+            // The count comes from the file: the columns it declares must fit in what deflate could have packed into it.
+            ulong columnBytes = declared * (ulong)(_t.Type.Size + _x.Type.Size + _y.Type.Size + _p.Type.Size);
+            if (declared > MaxEvents || columnBytes / MaxCompressionRatio > (ulong)stream.Length)
+                throw Fail($"at most {MaxCompressionRatio} x the file's {stream.Length} bytes of event columns (and at most {MaxEvents} events)",
+                    $"{declared} events declared");
+            _count = (long)declared;
             Width = IntAttribute(g, "width");
             Height = IntAttribute(g, "height");
             if (g.AttributeExists("source")) Source = g.Attribute("source").Read<string>();
@@ -45,6 +53,12 @@ public sealed class Hdf5EventReader : IEventReader
             throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file in the /events layout", ex.Message, ex);
         }
     }
+
+    /// <summary>Most events one file may declare (2^40).</summary>
+    public const ulong MaxEvents = 1UL << 40;
+
+    /// <summary>Largest ratio of declared column bytes to file bytes accepted (deflate's own limit is about 1032:1).</summary>
+    public const ulong MaxCompressionRatio = 1032;
 
     /// <summary>Opens an HDF5 input (read into memory first when it is an archive entry, which cannot seek).</summary>
     public static Hdf5EventReader Open(EventInput input, EventReadOptions? options = null)
