@@ -81,7 +81,7 @@ public sealed class CutoffCalibration
     public static CutoffCalibration Load(string path)
     {
         CutoffCalibration? c;
-        try { c = JsonSerializer.Deserialize<CutoffCalibration>(File.ReadAllText(path), Json); }
+        try { c = JsonSerializer.Deserialize<CutoffCalibration>(EventSnn.Ingest.BoundedText.ReadAllText(path, 64 << 20, "a calibration JSON"), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a cutoff calibration file: {e.Message}", e); }
         if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T))
             throw new InvalidDataException($"{path}: cutoff calibration is incomplete or its threshold arrays do not have length T");

@@ -60,24 +60,25 @@ public sealed class Hdf5EventReader : IEventReader
     /// <summary>Largest ratio of declared column bytes to file bytes accepted (deflate's own limit is about 1032:1).</summary>
     public const ulong MaxCompressionRatio = 1032;
 
-    /// <summary>Opens an HDF5 input (read into memory first when it is an archive entry, which cannot seek).</summary>
+    /// <summary>
+    /// Opens an HDF5 input. One that cannot seek (an archive entry, a pipe) is first copied to a temporary file, deleted when
+    /// the reader closes: the library needs random access, and memory is not the place for a file of any size.
+    /// </summary>
     public static Hdf5EventReader Open(EventInput input, EventReadOptions? options = null)
     {
         Stream s = input.Stream;
         if (!s.CanSeek)
         {
-            const long max = 2L << 30;
-            if (input.Length > max) throw input.Error(0, $"an HDF5 archive entry of at most {max} bytes");
-            var ms = new MemoryStream();
-            var buf = new byte[1 << 16];
-            for (int n; (n = s.Read(buf)) > 0;)
+            string tmp = Path.Combine(Path.GetTempPath(), $"eventsnn-h5-{Environment.ProcessId}-{Guid.NewGuid():N}.h5");
+            var spill = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            try
             {
-                if (ms.Length + n > max) throw input.Error(ms.Length, $"an HDF5 archive entry of at most {max} bytes");
-                ms.Write(buf, 0, n);
+                s.CopyTo(spill, 1 << 20);
+                spill.Position = 0;
             }
-            ms.Position = 0;
-            input.Dispose();
-            s = ms;
+            catch { spill.Dispose(); throw; }
+            input.Stream.Dispose();
+            s = spill;
         }
         return new Hdf5EventReader(input, s);
     }
