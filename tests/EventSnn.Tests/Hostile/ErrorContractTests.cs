@@ -6,11 +6,15 @@ namespace EventSnn.Tests.Hostile;
 public class ErrorContractTests
 {
     /// <summary>rc 2, exactly one stderr line starting "error: ", no trace, no "eventsnn CMD:" prefix, no help text, peak RSS below 1 GiB.</summary>
-    internal static void AssertOneErrorLine(EventSnnProcess.Measured m, params string[] contains)
+    internal static void AssertOneErrorLine(EventSnnProcess.Measured m, params string[] contains) => AssertErrorLine(m, true, contains);
+
+    /// <summary>As <see cref="AssertOneErrorLine"/>, but progress lines may come before the one error line when <paramref name="only"/> is false.</summary>
+    internal static void AssertErrorLine(EventSnnProcess.Measured m, bool only, params string[] contains)
     {
         Assert.True(m.Code == 2, m.ToString());
-        Assert.True(m.ErrLines.Length == 1, $"expected one stderr line: {m}");
-        Assert.StartsWith("error: ", m.ErrLines[0]);
+        if (only) Assert.True(m.ErrLines.Length == 1, $"expected one stderr line: {m}");
+        Assert.True(m.ErrLines.Count(l => l.StartsWith("error: ")) == 1, $"expected one error line: {m}");
+        Assert.StartsWith("error: ", m.ErrLines[^1]);
         Assert.DoesNotContain("   at ", m.Err);
         Assert.DoesNotContain("eventsnn ", m.Err.Replace("eventsnn help", ""));
         Assert.DoesNotContain("Usage:", m.Out + m.Err);
