@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.CommandLine.Help;
 using EventSnn.Cli.Commands;
 
@@ -14,12 +15,17 @@ public static class Program
         Recursive = true,
     };
 
+    static PosixSignalRegistration[] Signals = [];
+
     public static int Main(string[] args)
     {
         // Before anything loads libtorch: idle OpenMP threads must not spin on a busy machine (TorchThreads).
         EventSnn.Model.TorchThreads.UsePassiveWaitUnlessSet();
         CliErrors.Verbose = Environment.GetEnvironmentVariable("EVENTSNN_VERBOSE") is "1" or "true"
             || args.Contains("--verbose");
+        // SIGINT/SIGTERM: remove the temporary outputs being written before the process goes (the signal then ends it as usual).
+        Signals = [PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => EventSnn.Ingest.TempFiles.DeleteAll()),
+                   PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => EventSnn.Ingest.TempFiles.DeleteAll())];
         try
         {
             RootCommand root = BuildRoot();

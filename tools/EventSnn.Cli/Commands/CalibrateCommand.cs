@@ -15,7 +15,7 @@ internal static class CalibrateCommand
         var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var epsilon = new Option<double>("--epsilon") { Description = "ε of the operating point (the sweep 0, 0.01, …, 0.09 is always stored)", DefaultValueFactory = _ => 0.0 };
         var dropout = new Option<double>("--dropout") { Description = "dropout after every spiking layer during calibration (0 = off)", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "seed of the calibration dropout", DefaultValueFactory = _ => 1 };

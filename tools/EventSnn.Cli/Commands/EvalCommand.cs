@@ -17,7 +17,7 @@ internal static class EvalCommand
         var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var calibration = new Option<string?>("--calibration") { Description = "calibration file (default: <ckpt>.cutoff.json when present; without one Top-K and conformal are skipped)" };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var dump = new Option<string?>("--dump") { Description = "write per-step outputs [N,T,K] and labels [N] to this HDF5 file" };

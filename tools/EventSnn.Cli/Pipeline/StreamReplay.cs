@@ -28,7 +28,8 @@ internal static class StreamReplay
         CliValidation.Add(cmd, r =>
         {
             if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp HOST:PORT and --tcp-listen [HOST:]PORT");
-            if (r.GetValue(speed) < 0) r.AddError("--speed must be >= 0");
+            if (!(r.GetValue(speed) >= 0) || double.IsInfinity(r.GetValue(speed))) r.AddError("--speed must be a finite number >= 0");
+            if (r.GetValue(packetEvents) is < 1 or > 1 << 20) r.AddError($"--packet-events must be in 1..{1 << 20}, got {r.GetValue(packetEvents)}");
         });
         cmd.SetAction(async (parse, ct) =>
         {
