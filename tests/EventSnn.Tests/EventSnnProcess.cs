@@ -51,7 +51,7 @@ public static class EventSnnProcess
     /// (DOTNET_GCHeapHardLimit, 1.5 GiB) so that a memory bomb fails the test instead of the machine; stdin is an empty pipe
     /// unless <paramref name="stdin"/> is given; kills the child and fails after <paramref name="timeout"/>.
     /// </summary>
-    public static Measured RunMeasured(TimeSpan timeout, IDictionary<string, string>? env, string? stdin, params string[] args)
+    public static Measured RunMeasured(TimeSpan timeout, IDictionary<string, string>? env, byte[]? stdin, params string[] args)
     {
         string timeFile = Path.Combine(Path.GetTempPath(), $"eventsnn-rss-{Guid.NewGuid():N}");
         bool haveTime = File.Exists("/usr/bin/time");
@@ -68,10 +68,14 @@ public static class EventSnnProcess
         if (env != null) foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
         var watch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
-        if (stdin != null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            if (stdin != null) p.StandardInput.BaseStream.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException) { }  // the child may exit before reading all of it
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);

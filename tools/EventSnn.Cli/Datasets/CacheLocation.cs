@@ -13,12 +13,15 @@ public static class CacheLocation
     public const string OptionDescription = "Frame-cache folder (default: $EVENTSNN_CACHE, else $XDG_CACHE_HOME/eventsnn/frames, else ~/.cache/eventsnn/frames)";
 
     /// <summary>The frame-cache folder for an optional --cache value.</summary>
-    public static string Resolve(string? option)
+    /// <param name="option">The --cache value, or null.</param>
+    /// <param name="environment">Reads an environment variable (default: the process environment).</param>
+    public static string Resolve(string? option, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(option)) return option;
-        string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        string? env = environment(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env)) return env;
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string? xdg = environment("XDG_CACHE_HOME");
         string root = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
