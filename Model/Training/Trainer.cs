@@ -97,7 +97,7 @@ public sealed class Trainer
         {
             cancel.ThrowIfCancellationRequested();
             var watch = Stopwatch.StartNew();
-            double lr = 0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * (epoch - 1) / options.Epochs));
+            double lr = LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
             var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, rcsAlpha, device, progress, cancel);
@@ -118,6 +118,9 @@ public sealed class Trainer
         }
         return new TrainResult(records, bestEpoch, bestAcc, SelectionLabel, bestPath, lastPath, logPath, startEpoch);
     }
+
+    /// <summary>Learning rate of epoch <paramref name="epoch"/> (1-based) on the cosine schedule over <see cref="TrainOptions.Epochs"/>.</summary>
+    public double LearningRateAt(int epoch) => 0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * (epoch - 1) / options.Epochs));
 
     private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, string path, int min, int max)
     {

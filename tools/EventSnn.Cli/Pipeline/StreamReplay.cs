@@ -29,11 +29,12 @@ internal static class StreamReplay
         {
             if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp HOST:PORT and --tcp-listen [HOST:]PORT");
             if (!(r.GetValue(speed) >= 0) || double.IsInfinity(r.GetValue(speed))) r.AddError("--speed must be a finite number >= 0");
-            if (r.GetValue(packetEvents) is < 1 or > 1 << 20) r.AddError($"--packet-events must be in 1..{1 << 20}, got {r.GetValue(packetEvents)}");
         });
         cmd.SetAction(async (parse, ct) =>
         {
             string file = parse.GetValue(path)!;
+            if (parse.GetValue(packetEvents) is < 1 or > 1 << 20)
+                throw new CliInputException($"--packet-events must be in 1..{1 << 20}, got {parse.GetValue(packetEvents)}");
             bool asJson = parse.GetValue(json);
             var output = new JsonLines(Console.Out);
             try
