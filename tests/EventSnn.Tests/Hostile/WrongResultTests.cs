@@ -6,8 +6,27 @@ using EventSnn.Tests.Report;
 namespace EventSnn.Tests.Hostile;
 
 /// <summary>Results a user would trust that were silently wrong: each through the CLI.</summary>
-public class WrongResultTests
+public class WrongResultTests(EventSnn.Tests.Pipeline.GestureCheckpointFixture gestures) : IClassFixture<EventSnn.Tests.Pipeline.GestureCheckpointFixture>
 {
+    [Fact]
+    public async Task AnUncalibratedCheckpointDecidesAtTWithoutCallingItACutoff()
+    {
+        var (path, _, _) = gestures.Gestures[1];
+        using var replay = new EventSnn.Tests.Pipeline.ChildProcess("stream", "replay", path, "--tcp-listen", "127.0.0.1:0", "--speed", "0", "--json");
+        string listening = await replay.WaitForLine(l => l.StartsWith("listening on "), TimeSpan.FromSeconds(90), stderr: true);
+        string port = listening[(listening.LastIndexOf(':') + 1)..];
+        Assert.False(File.Exists(CutoffCalibration.PathFor(gestures.Checkpoint)));
+        var (code, stdout, stderr) = EventSnnProcess.Run(TimeSpan.FromSeconds(90), null, "stream", "classify", "--tcp", $"127.0.0.1:{port}", "--once",
+            "--policy", "wait", "--quiet-ms", "0", "--model", gestures.Checkpoint, "--json");
+        Assert.True(code == 0, stderr);
+        await replay.WaitForExit(TimeSpan.FromSeconds(90));
+        var reasons = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(j => j.GetProperty("type").GetString() == "decision").Select(j => j.GetProperty("reason").ToString()).ToList();
+        Assert.NotEmpty(reasons);
+        Assert.DoesNotContain(reasons, r => r.Equals("cutoff", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("uncalibrated", stdout);
+    }
+
     [Fact]
     public void ReportAttachesCalibrationsToTheDumpsAndSaysWhenTopKIsMissing()
     {
