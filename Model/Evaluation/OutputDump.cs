@@ -10,13 +10,30 @@ namespace EventSnn.Model.Evaluation;
 public static class OutputDump
 {
     /// <summary>Writes the two datasets (replacing the file atomically).</summary>
-    public static void Write(string path, OutputSet set)
+    public static void Write(string path, OutputSet set) => Write(path, set, null);
+
+    /// <summary>
+    /// Writes the two datasets and, when <paramref name="about"/> is given, what they are: file attributes
+    /// <c>class_names</c>, <c>T</c>, <c>model</c> and <c>arch</c>, and a dataset <c>sample_ids</c> [N] naming each row.
+    /// </summary>
+    public static void Write(string path, OutputSet set, DumpDescription? about)
     {
         var file = new H5File
         {
             ["outputs"] = new H5Dataset(set.Outputs, fileDims: [(ulong)set.N, (ulong)set.T, (ulong)set.K]),
             ["labels"] = new H5Dataset(set.Labels, fileDims: [(ulong)set.N]),
         };
+        if (about is not null)
+        {
+            file.Attributes = new Dictionary<string, object>
+            {
+                ["T"] = set.T,
+                ["model"] = about.Model,
+                ["arch"] = about.Arch,
+                ["class_names"] = about.ClassNames.ToArray(),
+            };
+            if (about.SampleIds.Count >= set.N) file["sample_ids"] = new H5Dataset(about.SampleIds.Take(set.N).ToArray());
+        }
         string tmp = path + ".tmp";
         file.Write(tmp);
         File.Move(tmp, path, overwrite: true);
@@ -60,3 +77,10 @@ public static class OutputDump
         }
     }
 }
+
+/// <summary>What an output dump holds: the model that produced it and the samples and classes of its rows and columns.</summary>
+/// <param name="Model">Checkpoint path.</param>
+/// <param name="Arch">Architecture name.</param>
+/// <param name="ClassNames">Class names, one per output column K.</param>
+/// <param name="SampleIds">Sample ids in dataset order (the first N are the dump's rows).</param>
+public sealed record DumpDescription(string Model, string Arch, IReadOnlyList<string> ClassNames, IReadOnlyList<string> SampleIds);

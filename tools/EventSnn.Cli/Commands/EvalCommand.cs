@@ -39,7 +39,9 @@ internal static class EvalCommand
                 using var test = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Test);
                 var (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
                 Describe(result, ckpt, info, parse.GetValue(name));
-                if (parse.GetValue(dump) is string d) OutputDump.Write(d, outputs);
+                if (parse.GetValue(dump) is string d)
+                    OutputDump.Write(d, outputs, new DumpDescription(Path.GetFullPath(ckpt), info.Arch,
+                        info.ClassNames.Length > 0 ? info.ClassNames : test.ClassNames.ToArray(), test.SampleIds));
                 if (parse.GetValue(report) is string dir) LatencyReport.Write([result], dir);
                 if (parse.GetValue(json)) Console.WriteLine(result.ToJson());
                 else PrintSummary(result, cal == null);
