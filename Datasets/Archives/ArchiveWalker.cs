@@ -38,7 +38,7 @@ internal static class ArchiveWalker
             }
             return;
         }
-        Stream raw = n >= 2 && head[0] == 0x1F && head[1] == 0x8B ? new GZipInputStream(fs) { IsStreamOwner = false } : fs;
+        Stream raw = n >= 2 && head[0] == 0x1F && head[1] == 0x8B ? new DecompressionGuardStream(new GZipInputStream(fs) { IsStreamOwner = false }, archivePath) : fs;
         try
         {
             var tar = new TarReader(raw, archivePath, ReferenceEquals(raw, fs) ? fs.Length : null);

@@ -68,8 +68,10 @@ public sealed class CheckedEntryStream : Stream
         // Read one byte beyond the declared size at most: enough to see that there is more.
         long allowed = _declared - _read + 1;
         try { n = _inner.Read(buffer[..(int)Math.Min(buffer.Length, allowed)]); }
-        catch (ICSharpCode.SharpZipLib.SharpZipBaseException e) { throw Error("decompressible data", e.Message, e); }
-        catch (InvalidDataException e) { throw Error("decompressible data", e.Message, e); }
+        catch (Exception e) when (DecompressionGuardStream.IsDecompressorFailure(e) && e is not EventFormatException)
+        {
+            throw Error("decompressible data", e.Message, e);
+        }
         if (n > 0)
         {
             _crcState = Crc32.Update(_crcState, buffer[..n]);
@@ -127,4 +129,62 @@ public static class Crc32
 
     /// <summary>The CRC-32 of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Update(0xFFFFFFFF, data) ^ 0xFFFFFFFF;
+}
+
+/// <summary>
+/// Reads a decompressing stream (gzip, deflate) and turns every failure of the decompressor on damaged data into an
+/// <see cref="EventFormatException"/> at the offset of the decompressed data reached. SharpZipLib's inflater can throw
+/// IndexOutOfRangeException on some corrupt Huffman tables (found by fuzzing); that is bad input, not a defect here.
+/// </summary>
+public sealed class DecompressionGuardStream(Stream inner, string file, string? entry = null) : Stream
+{
+    long _read;
+
+    /// <inheritdoc />
+    public override bool CanRead => true;
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+    /// <inheritdoc />
+    public override bool CanWrite => false;
+    /// <inheritdoc />
+    public override long Length => throw new NotSupportedException();
+    /// <inheritdoc />
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    /// <inheritdoc />
+    public override void Flush() { }
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override int Read(Span<byte> buffer)
+    {
+        try
+        {
+            int n = inner.Read(buffer);
+            _read += n;
+            return n;
+        }
+        catch (Exception e) when (IsDecompressorFailure(e))
+        {
+            throw new EventFormatException(file, entry, _read, "decompressible data", e.Message, e);
+        }
+    }
+
+    /// <summary>True for what a decompressor throws on damaged data (not for I/O failures of the file itself).</summary>
+    public static bool IsDecompressorFailure(Exception e) => e is ICSharpCode.SharpZipLib.SharpZipBaseException or InvalidDataException
+        or IndexOutOfRangeException or ArgumentOutOfRangeException or EndOfStreamException;
+
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
 }

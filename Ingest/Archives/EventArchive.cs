@@ -134,14 +134,14 @@ public static class EventArchive
         Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
-            if (Detect(path) == Kind.TarGz) { length = null; return new GZipInputStream(s); }
+            if (Detect(path) == Kind.TarGz) { length = null; return new DecompressionGuardStream(new GZipInputStream(s), path); }
             length = s.Length;
             return s;
         }
         catch { s.Dispose(); throw; }
     }
 
-    static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException
+    static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException or IndexOutOfRangeException or ArgumentOutOfRangeException
         || (ex is IOException && ex is not FileNotFoundException && ex is not DirectoryNotFoundException);
 
     /// <summary>Reads an entry stream and closes its archive on dispose; failures inside surface as <see cref="InvalidDataException"/>.</summary>

@@ -47,8 +47,9 @@ public sealed class Hdf5EventReader : IEventReader
             _meta["events"] = _count.ToString(CultureInfo.InvariantCulture);
         }
         catch (EventFormatException) { stream.Dispose(); throw; }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException || ex.Message.Contains("Array dimensions", StringComparison.Ordinal))
         {
+            // (the library allocates from sizes in the file: "Array dimensions exceeded" is a size it trusted, found by fuzzing)
             stream.Dispose();
             throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file in the /events layout", ex.Message, ex);
         }
@@ -135,7 +136,7 @@ public sealed class Hdf5EventReader : IEventReader
             int n = (int)Math.Min(batchSize, _count - start);
             var batch = new EventBatch(n, Width, Height);
             try { ReadSlice(start, n, batch); }
-            catch (Exception ex) when (ex is not EventFormatException and not OutOfMemoryException)
+            catch (Exception ex) when (ex is not EventFormatException && (ex is not OutOfMemoryException || ex.Message.Contains("Array dimensions", StringComparison.Ordinal)))
             {
                 batch.Dispose();
                 throw new EventFormatException(_input.File, _input.Entry, 0, $"readable /events columns at elements {start}..{start + n}", ex.Message, ex);
