@@ -194,6 +194,11 @@ public class CliHostileTests
             Assert.Contains("warning: --convention applies to AEDAT 2.0 DVS128 files only", m.Err);
             m = EventSnnProcess.RunMeasured("events", "convert", csv, Path.Combine(dir, "r2.aedat4"));
             Assert.DoesNotContain("warning", m.Err);
+            m = EventSnnProcess.RunMeasured("events", "inspect", Fixtures.File("synthetic_dvs128_aedat31.aedat"), "--convention", "events-tfds");
+            Assert.True(m.Code == 0, m.ToString());
+            Assert.Contains("warning: --convention applies to AEDAT 2.0 DVS128 files only; ignored for this aedat3.1 input", m.Err);
+            m = EventSnnProcess.RunMeasured("events", "inspect", Fixtures.File("synthetic_dvs128_aedat2.aedat"), "--convention", "events-tfds");
+            Assert.DoesNotContain("--convention applies", m.Err);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -107,6 +107,8 @@ public class ModelHostileTests
 
             m = EventSnnProcess.RunMeasured(TimeSpan.FromMinutes(3), null, null, common);
             Assert.True(m.Code == 0, m.ToString());
+            Assert.NotEmpty(Directory.GetFiles(cache, "*.h5"));
+            Assert.Empty(Directory.GetFiles(cache, "*.lock"));  // the cache's lock files go with the process that built it
             string last = Path.Combine(outDir, "last.ckpt");
             string damaged = Rewrite(last, last + ".new", new()
             {

@@ -50,6 +50,7 @@ internal static class EventsCommands
             {
                 using var reader = EventFile.Open(parse.GetValue(path)!, options);
                 var s = EventSummary.Gather(reader);
+                if (parse.GetResult(convention) is { Implicit: false }) WarnIfConventionIgnored(parse.GetValue(path)!, s.Format, options);
                 if (parse.GetValue(json)) PrintJson(parse.GetValue(path)!, s);
                 else PrintText(parse.GetValue(path)!, s);
                 return 0;
