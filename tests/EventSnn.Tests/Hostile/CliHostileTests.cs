@@ -110,6 +110,21 @@ public class CliHostileTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Theory]
+    [InlineData("--lr", "1e308")]
+    [InlineData("--epochs", "0")]
+    [InlineData("--levels", "100000")]
+    public void Ann2SnnRefusesBadNumbersBeforeReadingData(string option, string value)
+    {
+        string dir = Fixtures.TempDir();
+        try
+        {
+            var m = EventSnnProcess.RunMeasured("ann2snn", "--dataset", "dvsgesture", "--data", Path.Combine(dir, "nothing-here"), "--out", Path.Combine(dir, "a.ckpt"), option, value);
+            AssertOneErrorLine(m, option);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void ReplayRefusesEmptyPackets()
     {
