@@ -172,7 +172,7 @@ public sealed class DvsGestureDataset : IEventDataset
         {
             string path = Path.Combine(folder, file);
             if (!File.Exists(path)) { missing.Add(file); trials[split] = []; continue; }
-            trials[split] = ParseTrialList(File.ReadAllText(path), path);
+            trials[split] = ParseTrialList(BoundedText.ReadAllText(path, MaxTrialListBytes, "a trial list"), path);
         }
         var labels = new Dictionary<string, IReadOnlyList<GestureLabel>>();
         foreach (string trial in trials.Values.SelectMany(t => t))
@@ -186,6 +186,12 @@ public sealed class DvsGestureDataset : IEventDataset
         return new DvsGestureDataset(null, folder, trials, labels);
     }
 
+    /// <summary>Largest trial list read, in bytes (the real lists are about 2 KB).</summary>
+    public const int MaxTrialListBytes = 1 << 20;
+
+    /// <summary>A trial list's text, refused past <see cref="MaxTrialListBytes"/> instead of read whole.</summary>
+    static string ReadListText(Stream stream, string where) => BoundedText.ReadAllText(stream, MaxTrialListBytes, where, "a trial list");
+
     static DvsGestureDataset OpenArchive(string archive)
     {
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -195,7 +201,7 @@ public sealed class DvsGestureDataset : IEventDataset
             (name, stream) =>
             {
                 if (name.EndsWith("_labels.csv", StringComparison.Ordinal)) labelFiles[name] = CheckLabels(GestureLabels.Parse(stream, archive + "#" + name), archive + "#" + name);
-                else { using var r = new StreamReader(stream); texts[name] = r.ReadToEnd(); }
+                else texts[name] = ReadListText(stream, archive + "#" + name);
             });
         string? trainList = texts.Keys.FirstOrDefault(k => k.EndsWith("trials_to_train.txt", StringComparison.Ordinal));
         string? testList = texts.Keys.FirstOrDefault(k => k.EndsWith("trials_to_test.txt", StringComparison.Ordinal));

@@ -90,7 +90,7 @@ public static class EventFile
         if (head.StartsWith("#!AER-DAT2"u8)) return "aedat2";
         if (head.StartsWith("#!AER-DAT3"u8)) return "aedat3.1";
         if (head.StartsWith("#!AER-DAT4"u8)) return "aedat4";
-        if (head.StartsWith("\x89HDF\r\n\x1a\n"u8)) return "hdf5";
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A])) return "hdf5";
         string ext = Extension(name);
         if (head.Length > 0 && head[0] == '%')
         {
@@ -166,6 +166,7 @@ public static class EventFile
         options ??= EventWriteOptions.Default;
         string ext = Extension(path);
         string tmp = path + ".tmp-" + Environment.ProcessId;
+        TempFiles.Track(tmp);
         try
         {
             if (ext is ".h5" or ".hdf5")
@@ -202,6 +203,113 @@ public static class EventFile
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
+            TempFiles.Untrack(tmp);
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="reader"/> cannot be converted to <paramref name="outPath"/> batch by batch, or null when it can:
+    /// HDF5 output is written whole (the library needs the event count before the first value), and CSV, AEDAT 3.1 and
+    /// AEDAT 4 headers need the sensor size, which .bin files and CSV without a size line only tell at their end.
+    /// </summary>
+    public static string? WhyNotStreamed(IEventReader reader, string outPath, EventWriteOptions? options = null)
+    {
+        string ext = Extension(outPath);
+        bool aedat2 = ext == ".aedat" && (options ?? EventWriteOptions.Default).AedatVersion.StartsWith('2');
+        if (ext is ".h5" or ".hdf5") return "HDF5 output is written whole (the event count must be known before the first value)";
+        if (ext is ".raw" or ".dat") return $"Prophesee {ext} output is written whole (its header and trigger events come from the whole recording)";
+        if ((reader.Width <= 0 || reader.Height <= 0) && ext != ".bin" && !aedat2)
+            return $"the {reader.Format} input does not state its sensor size, which the {ext} header needs before the first event";
+        return null;
+    }
+
+    /// <summary>Outcome of <see cref="Convert"/>.</summary>
+    /// <param name="Events">Events written.</param>
+    /// <param name="Format">Input format name.</param>
+    /// <param name="Width">Sensor width written, in pixels.</param>
+    /// <param name="Height">Sensor height written, in pixels.</param>
+    /// <param name="NotStreamed">Null when converted batch by batch in bounded memory, else why the whole recording was held.</param>
+    /// <param name="Warnings">Warnings of a lenient read.</param>
+    public sealed record ConvertResult(long Events, string Format, int Width, int Height, string? NotStreamed, IReadOnlyList<string> Warnings);
+
+    /// <summary>
+    /// Converts <paramref name="inPath"/> to <paramref name="outPath"/> (format by extension), batch by batch in bounded memory
+    /// wherever the pair allows it (<see cref="WhyNotStreamed"/>), else through one in-memory recording. The output is
+    /// written to a temporary file renamed into place at the end and removed on failure (and on SIGINT/SIGTERM through
+    /// <see cref="TempFiles"/>). <see cref="EventWriteOptions.Source"/> null keeps the input's camera name.
+    /// </summary>
+    public static ConvertResult Convert(string inPath, string outPath, EventReadOptions? read = null, EventWriteOptions? write = null)
+    {
+        write ??= EventWriteOptions.Default;
+        using var reader = Open(inPath, read);
+        write = write with { Source = write.Source ?? reader.Source };
+        string? why = WhyNotStreamed(reader, outPath, write);
+        if (why is not null)
+        {
+            using var rec = ReadAll(reader);
+            Write(outPath, rec.Events, write.Triggers is null && rec.Triggers.Count > 0 ? write with { Triggers = rec.Triggers } : write);
+            var warnings = rec.Metadata.TryGetValue("warning", out string? w) ? w.Split(" | ") : [];
+            return new ConvertResult(rec.Events.Count, rec.Format, rec.Width, rec.Height, why, warnings);
+        }
+
+        string ext = Extension(outPath);
+        string tmp = outPath + ".tmp-" + Environment.ProcessId;
+        TempFiles.Track(tmp);
+        long count = 0;
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
+            {
+                Aedat4Writer? a4 = ext == ".aedat4"
+                    ? new Aedat4Writer(fs, Aedat4Writer.EventStream(reader.Width, reader.Height, write.Source), write.Compression)
+                    : null;
+                try
+                {
+                    bool first = true;
+                    foreach (var batch in reader.ReadBatches(1 << 16))
+                    {
+                        using (batch)
+                        {
+                            batch.Width = reader.Width; batch.Height = reader.Height;
+                            switch (ext)
+                            {
+                                case ".csv": CsvEventWriter.Write(fs, batch, write.Source, header: first); break;
+                                case ".bin": AtisBinWriter.Write(fs, batch); break;
+                                case ".aedat4":
+                                    int per = Math.Max(1, write.EventsPerPacket);
+                                    for (int i = 0; i < batch.Count; i += per) a4!.WritePacket(batch, i, Math.Min(per, batch.Count - i));
+                                    break;
+                                case ".aedat":
+                                    if (write.AedatVersion.StartsWith('2')) Aedat2Writer.Write(fs, batch, write, header: first);
+                                    else if (write.AedatVersion.StartsWith('3')) Aedat31Writer.Write(fs, batch, write, header: first);
+                                    else throw new ArgumentException($"AEDAT version '{write.AedatVersion}' cannot be written to .aedat (use 2.0 or 3.1; .aedat4 for 4.0)");
+                                    break;
+                                default:
+                                    throw new ArgumentException($"cannot tell the output format from '{outPath}': use .csv, .h5/.hdf5, .aedat, .aedat4 or .bin");
+                            }
+                            count += batch.Count;
+                            first = false;
+                        }
+                    }
+                    if (first)
+                    {
+                        // no batch at all: still write the header
+                        using var empty = new EventBatch(1, reader.Width, reader.Height);
+                        if (ext == ".csv") CsvEventWriter.Write(fs, empty, write.Source);
+                        else if (ext == ".aedat" && write.AedatVersion.StartsWith('2')) Aedat2Writer.Write(fs, empty, write);
+                        else if (ext == ".aedat") Aedat31Writer.Write(fs, empty, write);
+                    }
+                    a4?.Finish();
+                }
+                finally { a4?.Dispose(); }
+            }
+            File.Move(tmp, outPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+            TempFiles.Untrack(tmp);
+        }
+        return new ConvertResult(count, reader.Format, reader.Width, reader.Height, null, reader.Warnings);
     }
 }

@@ -39,8 +39,38 @@ public sealed class EventInput : IDisposable
             var s = EventArchive.OpenEntry(archive, entry, out long? length);
             return new EventInput(s, archive, entry, length);
         }
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return new EventInput(fs, path, null, fs.Length);
+        var fs = OpenFile(path);
+        return new EventInput(fs, path, null, fs.CanSeek ? fs.Length : null);
+    }
+
+    /// <summary>Seconds <see cref="Open"/> waits for a FIFO or device to open: EVENTSNN_OPEN_TIMEOUT_S, else 10.</summary>
+    public static double OpenTimeoutSeconds =>
+        double.TryParse(Environment.GetEnvironmentVariable("EVENTSNN_OPEN_TIMEOUT_S"), System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0 ? s : 10;
+
+    /// <summary>
+    /// Opens a file for reading. A FIFO blocks in open(2) until a writer appears, so anything that is not a regular file
+    /// with content (FIFOs, devices and /proc files report length 0) is opened on a worker with a bounded wait.
+    /// Pipes and FIFOs open as non-seekable streams: streaming formats read them, HDF5 is copied to a temporary file.
+    /// </summary>
+    static FileStream OpenFile(string path)
+    {
+        static FileStream Raw(string p) => new(p, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length > 0) return Raw(path);
+        var open = Task.Run(() => Raw(path));
+        double seconds = OpenTimeoutSeconds;
+        try
+        {
+            if (open.Wait(TimeSpan.FromSeconds(seconds))) return open.Result;
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        // The open may still complete later: close what it opens then.
+        open.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+        throw new IOException($"{path}: did not open within {seconds:0.#} s (a FIFO without a writer?); EVENTSNN_OPEN_TIMEOUT_S sets the wait");
     }
 
     /// <summary>Wraps a stream (taking ownership) under the given names.</summary>

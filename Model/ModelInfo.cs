@@ -51,7 +51,22 @@ public sealed record ModelInfo
     /// </summary>
     public LayerSpec[]? Layers { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> when a field is outside its domain.</summary>
+    /// <summary>Most timesteps a model may declare.</summary>
+    public const int MaxT = 4096;
+
+    /// <summary>Most classes a model may declare.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Most input channels a model may declare.</summary>
+    public const int MaxInputChannels = 64;
+
+    /// <summary>Largest input height or width in pixels a model may declare.</summary>
+    public const int MaxInputSide = 4096;
+
+    /// <summary>Most input values (channels × height × width) a model may declare: 2^22.</summary>
+    public const long MaxInputValues = 1L << 22;
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a field is outside its domain (including the size limits above, checked before a network is built).</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Arch)) throw new ArgumentException("architecture name is empty");
@@ -60,6 +75,11 @@ public sealed record ModelInfo
         if (ClassNames.Length != 0 && ClassNames.Length != Classes)
             throw new ArgumentException($"{ClassNames.Length} class names for {Classes} classes");
         if (InputChannels < 1 || Height < 1 || Width < 1) throw new ArgumentException($"bad input size {InputChannels}x{Height}x{Width}");
+        if (T > MaxT) throw new ArgumentException($"T must be <= {MaxT}, got {T}");
+        if (Classes > MaxClasses) throw new ArgumentException($"classes must be <= {MaxClasses}, got {Classes}");
+        if (InputChannels > MaxInputChannels || Height > MaxInputSide || Width > MaxInputSide || (long)InputChannels * Height * Width > MaxInputValues)
+            throw new ArgumentException($"input size {InputChannels}x{Height}x{Width} beyond the limits (at most {MaxInputChannels} channels, " +
+                $"{MaxInputSide} pixels a side, {MaxInputValues} values)");
         if (Kind is not ("snn" or "converted")) throw new ArgumentException($"kind must be 'snn' or 'converted', got '{Kind}'");
         Neuron.Validate();
         if (Input is not null && Kind != "converted") throw new ArgumentException("only converted checkpoints record a conversion input");

@@ -1,7 +1,6 @@
 using EventSnn.Ingest;
 using EventSnn.Ingest.Archives;
 using ICSharpCode.SharpZipLib.GZip;
-using ICSharpCode.SharpZipLib.Tar;
 using ICSharpCode.SharpZipLib.Zip;
 
 namespace EventSnn.Datasets.Archives;
@@ -34,21 +33,21 @@ internal static class ArchiveWalker
                 if (!e.IsFile) continue;
                 string name = Normalize(e.Name);
                 if (!wanted(name)) continue;
-                using Stream s = zip.GetInputStream(e);
+                using Stream s = new CheckedEntryStream(zip.GetInputStream(e), null, archivePath, name, e.Size, e.HasCrc ? e.Crc : null);
                 visit(name, new NonClosingStream(s));
             }
             return;
         }
-        Stream raw = n >= 2 && head[0] == 0x1F && head[1] == 0x8B ? new GZipInputStream(fs) { IsStreamOwner = false } : fs;
+        Stream raw = n >= 2 && head[0] == 0x1F && head[1] == 0x8B ? new DecompressionGuardStream(new GZipInputStream(fs) { IsStreamOwner = false }, archivePath) : fs;
         try
         {
-            using var tar = new TarInputStream(raw, System.Text.Encoding.UTF8) { IsStreamOwner = false };
-            for (TarEntry? e = tar.GetNextEntry(); e != null; e = tar.GetNextEntry())
+            var tar = new TarReader(raw, archivePath, ReferenceEquals(raw, fs) ? fs.Length : null);
+            for (TarEntryInfo? e = tar.Next(); e != null; e = tar.Next())
             {
-                if (e.IsDirectory) continue;
-                string name = Normalize(e.Name);
+                if (!e.Value.IsFile) continue;
+                string name = Normalize(e.Value.Name);
                 if (!wanted(name)) continue;
-                visit(name, new NonClosingStream(tar));
+                visit(name, new NonClosingStream(tar.OpenData()));
             }
         }
         catch (Exception ex) when (ex is ICSharpCode.SharpZipLib.SharpZipBaseException or EndOfStreamException)

@@ -161,7 +161,8 @@ public static class FrameCache
         {
             try
             {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                // Removed when closed, so no .lock file stays behind (a racing process at worst builds the same file twice).
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
             }
             catch (IOException) when (DateTime.UtcNow - start < timeout)
             {

@@ -1,7 +1,6 @@
 using System.Text;
 using ICSharpCode.SharpZipLib;
 using ICSharpCode.SharpZipLib.GZip;
-using ICSharpCode.SharpZipLib.Tar;
 using ICSharpCode.SharpZipLib.Zip;
 
 namespace EventSnn.Ingest.Archives;
@@ -29,13 +28,16 @@ public static class EventArchive
                             if (e.IsFile) names.Add(Normalize(e.Name));
                     break;
                 default:
-                    using (var tar = OpenTar(archivePath))
-                        for (TarEntry? e = tar.GetNextEntry(); e != null; e = tar.GetNextEntry())
-                            if (!e.IsDirectory) names.Add(Normalize(e.Name));
+                    using (var raw = OpenTarStream(archivePath, out long? length))
+                    {
+                        var tar = new TarReader(raw, archivePath, length);
+                        for (TarEntryInfo? e = tar.Next(); e != null; e = tar.Next())
+                            if (e.Value.IsFile) names.Add(Normalize(e.Value.Name));
+                    }
                     break;
             }
         }
-        catch (Exception ex) when (IsArchiveFailure(ex))
+        catch (Exception ex) when (IsArchiveFailure(ex) && ex is not EventFormatException)
         {
             throw new EventFormatException(archivePath, null, 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
         }
@@ -60,7 +62,8 @@ public static class EventArchive
                     {
                         if (!e.IsFile || Normalize(e.Name) != wanted) continue;
                         length = e.Size >= 0 ? e.Size : null;
-                        return new OwnedStream(zip.GetInputStream(e), zip);
+                        // Decompression is held to the declared size and CRC (and the EVENTSNN_MAX_ENTRY_BYTES ceiling).
+                        return new CheckedEntryStream(zip.GetInputStream(e), zip, archivePath, entry, e.Size, e.HasCrc ? e.Crc : null);
                     }
                 }
                 catch { zip.Close(); throw; }
@@ -68,21 +71,22 @@ public static class EventArchive
             }
             else
             {
-                var tar = OpenTar(archivePath);
+                var raw = OpenTarStream(archivePath, out long? archiveLength);
                 try
                 {
-                    for (TarEntry? e = tar.GetNextEntry(); e != null; e = tar.GetNextEntry())
+                    var tar = new TarReader(raw, archivePath, archiveLength);
+                    for (TarEntryInfo? e = tar.Next(); e != null; e = tar.Next())
                     {
-                        if (e.IsDirectory || Normalize(e.Name) != wanted) continue;
-                        length = e.Size;
-                        return new OwnedStream(tar, null);
+                        if (!e.Value.IsFile || Normalize(e.Value.Name) != wanted) continue;
+                        length = e.Value.Size;
+                        return new OwnedStream(tar.OpenData(), raw);
                     }
                 }
-                catch { tar.Dispose(); throw; }
-                tar.Dispose();
+                catch { raw.Dispose(); throw; }
+                raw.Dispose();
             }
         }
-        catch (Exception ex) when (IsArchiveFailure(ex))
+        catch (Exception ex) when (IsArchiveFailure(ex) && ex is not EventFormatException)
         {
             throw new EventFormatException(archivePath, entry, 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
         }
@@ -124,18 +128,20 @@ public static class EventArchive
         return Kind.Tar;
     }
 
-    static TarInputStream OpenTar(string path)
+    /// <summary>The tar byte stream of a .tar or .tar.gz file (decompressed); <paramref name="length"/> is known for a plain .tar.</summary>
+    public static Stream OpenTarStream(string path, out long? length)
     {
         Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
-            if (Detect(path) == Kind.TarGz) s = new GZipInputStream(s);
-            return new TarInputStream(s, Encoding.UTF8);
+            if (Detect(path) == Kind.TarGz) { length = null; return new DecompressionGuardStream(new GZipInputStream(s), path); }
+            length = s.Length;
+            return s;
         }
         catch { s.Dispose(); throw; }
     }
 
-    static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException
+    static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException or IndexOutOfRangeException or ArgumentOutOfRangeException
         || (ex is IOException && ex is not FileNotFoundException && ex is not DirectoryNotFoundException);
 
     /// <summary>Reads an entry stream and closes its archive on dispose; failures inside surface as <see cref="InvalidDataException"/>.</summary>

@@ -14,6 +14,16 @@ namespace EventSnn.Ingest.Binning;
 /// </remarks>
 public abstract record BinningRule
 {
+    /// <summary>Most time bins one rule may cut a recording into (2^22); more is an <see cref="ArgumentException"/> before anything is allocated.</summary>
+    public const long MaxSlices = 1L << 22;
+
+    /// <summary>Throws when <paramref name="slices"/> exceeds <see cref="MaxSlices"/>.</summary>
+    protected void CheckSliceCount(long slices)
+    {
+        if (slices > MaxSlices)
+            throw new ArgumentException($"rule {Spec} cuts these events into {slices} bins, more than the {MaxSlices} allowed; use a longer window or larger count");
+    }
+
     /// <summary>Index ranges of the time bins over timestamps <paramref name="t"/> (µs, non-decreasing).</summary>
     public abstract EventSlice[] Slice(ReadOnlySpan<long> t);
 

@@ -127,7 +127,9 @@ public sealed record TonicEventCountRule : BinningRule
         int count = Math.Min(Count, n);
         int stride = Count - Overlap;
         double q = (double)(n - count) / stride;
-        int slices = (int)(IncludeIncomplete ? Math.Ceiling(q) : Math.Floor(q)) + 1;
+        long slicesLong = (long)(IncludeIncomplete ? Math.Ceiling(q) : Math.Floor(q)) + 1;
+        CheckSliceCount(slicesLong);
+        int slices = (int)slicesLong;
         var s = new EventSlice[slices];
         for (int k = 0; k < slices; k++)
         {
@@ -177,7 +179,8 @@ public sealed record TonicTimeWindowRule : BinningRule
         long t0 = t[0];
         long stride = WindowUs - OverlapUs;
         double q = (double)(t[n - 1] - t0 - WindowUs) / stride;
-        long slices = Math.Max(1, (long)(IncludeIncomplete ? Math.Ceiling(q) : Math.Floor(q)) + 1);
+        long slices = Math.Max(1, (long)Math.Min(IncludeIncomplete ? Math.Ceiling(q) : Math.Floor(q), MaxSlices + 1) + 1);
+        CheckSliceCount(slices);
         var s = new EventSlice[slices];
         for (long k = 0; k < slices; k++)
         {

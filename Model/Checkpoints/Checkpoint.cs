@@ -65,20 +65,31 @@ public static class Checkpoint
         using var zip = OpenArchive(path);
         var info = ReadJson<ModelInfo>(zip, path, "info.json");
         SpikingNetwork net;
-        try { net = Architectures.Create(info); }
+        try
+        {
+            info.Validate();  // sizes from the file are checked before anything is allocated for them
+            net = Architectures.Create(info);
+        }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}#info.json: {e.Message}", e); }
         var entry = zip.GetEntry("weights.bin") ?? throw new InvalidDataException($"{path}: entry 'weights.bin' is missing");
-        using (var ms = new MemoryStream())
+        // The architecture fixes how many bytes its weights take: a weights.bin declaring or holding more is refused
+        // while streaming, never buffered (TorchSharp reads each tensor's shape and checks it against the parameter).
+        long expected = 1 << 20;
+        foreach (var (name, tensor) in net.state_dict())
+            expected += tensor.NumberOfElements * tensor.ElementSize + name.Length + 64;
+        try
         {
-            using (var es = entry.Open()) es.CopyTo(ms);
-            ms.Position = 0;
-            using var reader = new BinaryReader(ms);
-            try { net.load(reader, strict: true); }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                net.Dispose();
-                throw new InvalidDataException($"{path}#weights.bin: weights do not match architecture '{info.Arch}' ({e.Message})", e);
-            }
+            if (entry.Length > expected)
+                throw new InvalidDataException($"{path}#weights.bin: {entry.Length} bytes declared, architecture '{info.Arch}' needs at most {expected}");
+            using var es = new LimitedReadStream(entry.Open(), expected, $"{path}#weights.bin");
+            using var reader = new BinaryReader(new BufferedStream(es, 1 << 16));
+            net.load(reader, strict: true);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            net.Dispose();
+            if (e is InvalidDataException) throw;
+            throw new InvalidDataException($"{path}#weights.bin: weights do not match architecture '{info.Arch}' ({e.Message})", e);
         }
         if (device is not null && device.type != DeviceType.CPU) net.to(device);
         net.eval();
@@ -113,17 +124,50 @@ public static class Checkpoint
         JsonSerializer.Serialize(s, value, JsonOptions);
     }
 
+    /// <summary>Largest info.json or metadata.json read from a checkpoint: 16 MiB.</summary>
+    public const int MaxJsonBytes = 16 << 20;
+
     private static T ReadJson<T>(ZipArchive zip, string path, string name)
     {
         var entry = zip.GetEntry(name) ?? throw new InvalidDataException($"{path}: entry '{name}' is missing");
+        if (entry.Length > MaxJsonBytes) throw new InvalidDataException($"{path}#{name}: {entry.Length} bytes, more than the {MaxJsonBytes} a checkpoint's JSON may hold");
         try
         {
-            using var s = entry.Open();
+            using var s = new LimitedReadStream(entry.Open(), MaxJsonBytes, $"{path}#{name}");
             return JsonSerializer.Deserialize<T>(s, JsonOptions) ?? throw new InvalidDataException($"{path}#{name}: empty JSON");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}#{name}: invalid JSON at byte {e.BytePositionInLine} of line {e.LineNumber} ({e.Message})", e);
         }
+    }
+}
+
+/// <summary>Reads at most a given number of bytes from a stream; one more is an <see cref="InvalidDataException"/> naming the source.</summary>
+internal sealed class LimitedReadStream(Stream inner, long limit, string where) : Stream
+{
+    long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer[..(int)Math.Min(buffer.Length, limit - _read + 1)]);
+        _read += n;
+        if (_read > limit) throw new InvalidDataException($"{where}: more than the {limit} bytes it may hold");
+        return n;
+    }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
     }
 }

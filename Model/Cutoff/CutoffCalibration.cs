@@ -84,11 +84,24 @@ public sealed class CutoffCalibration
     public static CutoffCalibration Load(string path)
     {
         CutoffCalibration? c;
-        try { c = JsonSerializer.Deserialize<CutoffCalibration>(File.ReadAllText(path), Json); }
+        try { c = JsonSerializer.Deserialize<CutoffCalibration>(EventSnn.Ingest.BoundedText.ReadAllText(path, 64 << 20, "a calibration JSON"), Json); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a cutoff calibration file: {e.Message}", e); }
         if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T)
             || c.Risk.Any(r => r.Thresholds.Length != c.T || !(r.Delta > 0 && r.Delta < 1) || !(r.Confidence > 0 && r.Confidence < 1)))
             throw new InvalidDataException($"{path}: cutoff calibration is incomplete or its threshold arrays do not have length T");
+        // Thresholds are Top-K gaps (≥ 0; +∞ = never exit at that step) and conformal scores (not NaN): anything else would
+        // silently make a policy exit always or never.
+        static int BadGap(double[] a) => Array.FindIndex(a, b => double.IsNaN(b) || b < 0);
+        if (c.T > ModelInfo.MaxT) throw new InvalidDataException($"{path}: T = {c.T} exceeds {ModelInfo.MaxT}");
+        if (double.IsNaN(c.Epsilon) || c.Epsilon < 0 || c.Epsilon > 1) throw new InvalidDataException($"{path}: epsilon must be in [0, 1], found {c.Epsilon}");
+        if (BadGap(c.Thresholds) is int i and >= 0)
+            throw new InvalidDataException($"{path}: thresholds[{i}] must be a number >= 0 (or Infinity), found {c.Thresholds[i]}");
+        foreach (var k in c.TopK)
+            if (BadGap(k.Thresholds) is int j and >= 0)
+                throw new InvalidDataException($"{path}: top_k at epsilon {k.Epsilon}: thresholds[{j}] must be a number >= 0 (or Infinity), found {k.Thresholds[j]}");
+        foreach (var k in c.Conformal)
+            if (Array.FindIndex(k.Thresholds, double.IsNaN) is int j and >= 0)
+                throw new InvalidDataException($"{path}: conformal at coverage {k.Coverage}: thresholds[{j}] is NaN");
         return c;
     }
 

@@ -154,5 +154,5 @@ public sealed class EvaluationResult
     }
 
     /// <summary>Reads an <c>eval --json</c> file.</summary>
-    public static EvaluationResult Load(string path) => FromJson(File.ReadAllText(path), path);
+    public static EvaluationResult Load(string path) => FromJson(EventSnn.Ingest.BoundedText.ReadAllText(path, 256 << 20, "an evaluation JSON"), path);
 }

@@ -52,6 +52,10 @@ public sealed class Trainer
         string optimPath = Path.Combine(options.OutDir, OptimizerName), logPath = Path.Combine(options.OutDir, LogName);
 
         var (trainIdx, valIdx) = SplitValidation(train.Labels, options.ValidationFraction, options.Seed);
+        if (options.Selection == "validation" && valIdx.Length == 0)
+            throw new ArgumentException($"no validation samples: a validation fraction of {options.ValidationFraction} of {train.Count} training samples holds none, " +
+                "so no best checkpoint could be chosen; raise --val-fraction or select by test");
+        if (trainIdx.Length == 0) throw new ArgumentException($"no training samples left after holding out {valIdx.Length} for validation");
         var device = Device;
 
         torch.manual_seed(options.Seed);
@@ -66,9 +70,11 @@ public sealed class Trainer
             if (!SameSettings(stored, info))
                 throw new InvalidOperationException($"{lastPath} was trained with other settings ({stored.Arch}, T={stored.T}, {stored.Height}x{stored.Width}); use a new output folder or --no-resume");
             var meta = Checkpoint.ReadMetadata(lastPath);
-            startEpoch = int.Parse(meta["epoch"], CultureInfo.InvariantCulture);
-            bestAcc = double.Parse(meta["bestAccuracy"], CultureInfo.InvariantCulture);
-            bestEpoch = int.Parse(meta["bestEpoch"], CultureInfo.InvariantCulture);
+            startEpoch = MetaInt(meta, "epoch", lastPath, 0, options.Epochs);
+            bestEpoch = MetaInt(meta, "bestEpoch", lastPath, 0, startEpoch);
+            if (!meta.TryGetValue("bestAccuracy", out string? ba) || !double.TryParse(ba, NumberStyles.Float, CultureInfo.InvariantCulture, out bestAcc)
+                || !(bestAcc is >= 0 and <= 1 || double.IsNegativeInfinity(bestAcc)))
+                throw new InvalidDataException($"{lastPath}#metadata.json: 'bestAccuracy' must be a number in [0, 1], found '{ba}'; use --no-resume to start afresh");
             records.AddRange(ReadLog(logPath).Where(r => r.Epoch <= startEpoch));
         }
         else
@@ -91,7 +97,7 @@ public sealed class Trainer
         {
             cancel.ThrowIfCancellationRequested();
             var watch = Stopwatch.StartNew();
-            double lr = 0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * (epoch - 1) / options.Epochs));
+            double lr = LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
             var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, rcsAlpha, device, progress, cancel);
@@ -111,6 +117,16 @@ public sealed class Trainer
             SaveOptimizer(optimizer, optimPath);
         }
         return new TrainResult(records, bestEpoch, bestAcc, SelectionLabel, bestPath, lastPath, logPath, startEpoch);
+    }
+
+    /// <summary>Learning rate of epoch <paramref name="epoch"/> (1-based) on the cosine schedule over <see cref="TrainOptions.Epochs"/>.</summary>
+    public double LearningRateAt(int epoch) => 0.5 * options.LearningRate * (1 + Math.Cos(Math.PI * (epoch - 1) / options.Epochs));
+
+    private static int MetaInt(IReadOnlyDictionary<string, string> meta, string key, string path, int min, int max)
+    {
+        if (!meta.TryGetValue(key, out string? text) || !int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+            throw new InvalidDataException($"{path}#metadata.json: '{key}' must be an integer in [{min}, {max}], found '{text}'; use --no-resume to start afresh");
+        return v;
     }
 
     private string SelectionLabel => options.Selection == "test"

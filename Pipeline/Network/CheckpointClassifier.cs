@@ -94,6 +94,9 @@ public sealed class CheckpointClassifierFactory
         ICutoffPolicy cutoff;
         if (File.Exists(calibrationPath))
             cutoff = CutoffPolicies.FromCalibration(CutoffCalibration.Load(calibrationPath), policy ?? "topk", setting);
+        else if (policy is null && setting is null)
+            // Uncalibrated: no cutoff at all; the decision at T is then labelled max_timesteps, not cutoff.
+            return ((_, _) => false, FormattableString.Invariant($"none (uncalibrated: decides at T={Model.T})"));
         else if (policy is null or "fixed")
             cutoff = new FixedPolicy((int)(setting ?? Model.T));
         else

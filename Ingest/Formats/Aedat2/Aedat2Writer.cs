@@ -10,17 +10,18 @@ namespace EventSnn.Ingest;
 public static class Aedat2Writer
 {
     /// <summary>Writes <paramref name="events"/> (x, y below 128, p 0/1, 0 ≤ t &lt; 2^32 µs) to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, EventBatch events, EventWriteOptions? options = null, long creationTimeMs = 0)
+    /// <remarks><paramref name="header"/> false appends records only (streaming, batch after batch).</remarks>
+    public static void Write(Stream stream, EventBatch events, EventWriteOptions? options = null, long creationTimeMs = 0, bool header = true)
     {
         var conv = Aedat2Convention.Parse((options ?? EventWriteOptions.Default).Convention);
         EventRangeCheck.Check("AEDAT 2.0 (DVS128)", events, 128, 128, 0, uint.MaxValue);
-        string header = "#!AER-DAT2.0\r\n# This is a raw AE data file - do not edit\r\n"
+        string headerText = "#!AER-DAT2.0\r\n# This is a raw AE data file - do not edit\r\n"
             + "# Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event\r\n"
             + "# Timestamps tick is 1 us\r\n"
             + $"# Creation time: System.currentTimeMillis() {creationTimeMs}\r\n"
             + "# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128\r\n"
             + "#End Of ASCII Header\r\n";
-        stream.Write(Encoding.ASCII.GetBytes(header));
+        if (header) stream.Write(Encoding.ASCII.GetBytes(headerText));
         var t = events.T; var x = events.X; var y = events.Y; var p = events.P;
         var buffer = new byte[8 * 8192];
         int fill = 0;

@@ -10,15 +10,16 @@ namespace EventSnn.Ingest;
 public static class Aedat31Writer
 {
     /// <summary>Writes <paramref name="events"/> (µs timestamps ≥ 0, x and y below 32768, p 0/1) to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, EventBatch events, EventWriteOptions? options = null, DateTimeOffset? startTime = null)
+    /// <remarks><paramref name="header"/> false appends packets only (streaming, batch after batch).</remarks>
+    public static void Write(Stream stream, EventBatch events, EventWriteOptions? options = null, DateTimeOffset? startTime = null, bool header = true)
     {
         options ??= EventWriteOptions.Default;
         EventRangeCheck.Check("AEDAT 3.1", events, 32768, 32768, 0, ((long)int.MaxValue << 31) | int.MaxValue);
         string source = options.Source ?? (events.Width == 128 && events.Height == 128 ? "DVS128" : "EventSnn");
         var start = startTime ?? DateTimeOffset.UnixEpoch;
-        string header = "#!AER-DAT3.1\r\n#Format: RAW\r\n" + $"#Source 1: {source}\r\n"
+        string headerText = "#!AER-DAT3.1\r\n#Format: RAW\r\n" + $"#Source 1: {source}\r\n"
             + $"#Start-Time: {start.UtcDateTime:yyyy-MM-dd HH:mm:ss} (TZ+0000)\r\n#!END-HEADER\r\n";
-        stream.Write(Encoding.ASCII.GetBytes(header));
+        if (header) stream.Write(Encoding.ASCII.GetBytes(headerText));
 
         int perPacket = Math.Max(1, options.EventsPerPacket);
         var buffer = new byte[Aedat31Decoder.PacketHeaderSize + perPacket * 8];

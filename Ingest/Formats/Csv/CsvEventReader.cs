@@ -61,7 +61,7 @@ public sealed class CsvEventReader : EventReaderBase
     void ParseHeader(string line, long at)
     {
         string[] names = line.Split(',');
-        var cols = new int[4];
+        var cols = new int[] { -1, -1, -1, -1 };
         string order = "txyp";
         if (names.Length != 4) throw Source_.Error(at, "a header naming the four columns t,x,y,p", "\"" + line + "\"");
         for (int c = 0; c < 4; c++)
@@ -69,6 +69,7 @@ public sealed class CsvEventReader : EventReaderBase
             string n = names[c].Trim().ToLowerInvariant();
             int k = n.Length == 1 ? order.IndexOf(n[0]) : -1;
             if (k < 0) throw Source_.Error(at, "a header naming the four columns t,x,y,p", "\"" + line + "\"");
+            if (cols[k] >= 0) throw Source_.Error(at, "each of t,x,y,p once in the header", $"'{order[k]}' twice in \"{line}\"");
             cols[k] = c;
         }
         if (cols.Distinct().Count() != 4) throw Source_.Error(at, "each of t,x,y,p once in the header", "\"" + line + "\"");
@@ -118,8 +119,12 @@ public sealed class CsvEventReader : EventReaderBase
             long v = 0;
             while (i < line.Length && (uint)(line[i] - '0') <= 9)
             {
-                if (digits++ > 18) throw Source_.Error(at, "an integer of at most 18 digits");
-                v = v * 10 + (line[i++] - '0');
+                int d = line[i] - '0';
+                if (v > (long.MaxValue - d) / 10)
+                    throw Source_.Error(at + cellStart, $"an integer of at most {long.MaxValue} (19 digits)", "\"" + Encoding.ASCII.GetString(line[cellStart..Math.Min(line.Length, cellStart + 40)]) + "\"");
+                v = v * 10 + d;
+                digits++;
+                i++;
             }
             while (i < line.Length && line[i] == ' ') i++;
             if (digits == 0 || c >= 4 || (neg && c != _columns[0])) throw Source_.Error(at + cellStart, "a row of four integers t,x,y,p (t may be negative)", "\"" + Encoding.ASCII.GetString(line[..Math.Min(line.Length, 60)]) + "\"");

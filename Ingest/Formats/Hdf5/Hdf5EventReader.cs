@@ -26,47 +26,63 @@ public sealed class Hdf5EventReader : IEventReader
         _stream = stream;
         try
         {
+            // The library follows soft links without a depth limit: resolve the paths it will look up first.
+            Hdf5LinkWalk.Check(stream, input, [Hdf5EventLayout.Group, .. new[] { "t", "x", "y", "p" }.Select(c => Hdf5EventLayout.Group + "/" + c)]);
             _file = H5File.Open(stream, leaveOpen: true);
             if (!_file.LinkExists(Hdf5EventLayout.Group)) throw Fail("a group /events (datasets t, x, y, p)");
             var g = _file.Group(Hdf5EventLayout.Group);
             _t = Column(g, "t"); _x = Column(g, "x"); _y = Column(g, "y"); _p = Column(g, "p");
-            _count = (long)_t.Space.Dimensions[0];
+            ulong declared = _t.Space.Dimensions[0];
             foreach (var d in new[] { _x, _y, _p })
-                if ((long)d.Space.Dimensions[0] != _count) throw Fail("datasets t, x, y, p of equal length");
+                if (d.Space.Dimensions[0] != declared) throw Fail("datasets t, x, y, p of equal length");
+            // The count comes from the file: the columns it declares must fit in what deflate could have packed into it.
+            ulong columnBytes = declared * (ulong)(_t.Type.Size + _x.Type.Size + _y.Type.Size + _p.Type.Size);
+            if (declared > MaxEvents || columnBytes / MaxCompressionRatio > (ulong)stream.Length)
+                throw Fail($"at most {MaxCompressionRatio} x the file's {stream.Length} bytes of event columns (and at most {MaxEvents} events)",
+                    $"{declared} events declared");
+            _count = (long)declared;
             Width = IntAttribute(g, "width");
             Height = IntAttribute(g, "height");
             if (g.AttributeExists("source")) Source = g.Attribute("source").Read<string>();
             _meta["events"] = _count.ToString(CultureInfo.InvariantCulture);
         }
         catch (EventFormatException) { stream.Dispose(); throw; }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException || ex.Message.Contains("Array dimensions", StringComparison.Ordinal))
         {
+            // (the library allocates from sizes in the file: "Array dimensions exceeded" is a size it trusted, found by fuzzing)
             stream.Dispose();
             throw new EventFormatException(input.File, input.Entry, 0, "a readable HDF5 file in the /events layout", ex.Message, ex);
         }
     }
 
-    /// <summary>Opens an HDF5 input (read into memory first when it is an archive entry, which cannot seek).</summary>
+    /// <summary>Most events one file may declare (2^40).</summary>
+    public const ulong MaxEvents = 1UL << 40;
+
+    /// <summary>Largest ratio of declared column bytes to file bytes accepted (deflate's own limit is about 1032:1).</summary>
+    public const ulong MaxCompressionRatio = 1032;
+
+    /// <summary>
+    /// Opens an HDF5 input. One that cannot seek (an archive entry, a pipe) is first copied to a temporary file, deleted when
+    /// the reader closes: the library needs random access, and memory is not the place for a file of any size.
+    /// </summary>
     public static Hdf5EventReader Open(EventInput input, EventReadOptions? options = null) => new(input, Seekable(input));
 
-    /// <summary>The input's stream when it can seek, else its bytes read into memory (at most 2 GiB).</summary>
+    /// <summary>The input's stream when it can seek, else a temporary copy of it on disk (deleted when closed).</summary>
     internal static Stream Seekable(EventInput input)
     {
         Stream s = input.Stream;
         if (!s.CanSeek)
         {
-            const long max = 2L << 30;
-            if (input.Length > max) throw input.Error(0, $"an HDF5 archive entry of at most {max} bytes");
-            var ms = new MemoryStream();
-            var buf = new byte[1 << 16];
-            for (int n; (n = s.Read(buf)) > 0;)
+            string tmp = Path.Combine(Path.GetTempPath(), $"eventsnn-h5-{Environment.ProcessId}-{Guid.NewGuid():N}.h5");
+            var spill = new FileStream(tmp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            try
             {
-                if (ms.Length + n > max) throw input.Error(ms.Length, $"an HDF5 archive entry of at most {max} bytes");
-                ms.Write(buf, 0, n);
+                s.CopyTo(spill, 1 << 20);
+                spill.Position = 0;
             }
-            ms.Position = 0;
-            input.Dispose();
-            s = ms;
+            catch { spill.Dispose(); throw; }
+            input.Stream.Dispose();
+            s = spill;
         }
         return s;
     }
@@ -123,7 +139,7 @@ public sealed class Hdf5EventReader : IEventReader
             int n = (int)Math.Min(batchSize, _count - start);
             var batch = new EventBatch(n, Width, Height);
             try { ReadSlice(start, n, batch); }
-            catch (Exception ex) when (ex is not EventFormatException and not OutOfMemoryException)
+            catch (Exception ex) when (ex is not EventFormatException && (ex is not OutOfMemoryException || ex.Message.Contains("Array dimensions", StringComparison.Ordinal)))
             {
                 batch.Dispose();
                 throw new EventFormatException(_input.File, _input.Entry, 0, $"readable /events columns at elements {start}..{start + n}", ex.Message, ex);

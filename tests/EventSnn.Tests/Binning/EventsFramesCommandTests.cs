@@ -26,7 +26,7 @@ public sealed class EventsFramesCommandTests
                 FixtureReferenceTests.Sha256Int32(new Frames(data, 4, 34, 34)));
 
             (code, _, stderr) = EventSnnProcess.Run("events", "frames", Fixtures.File("tonic_sample_nmnist.bin"), output, "--rule", "sj-time:x");
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("sj-time:x", stderr);
         }
         finally { Directory.Delete(dir, true); }

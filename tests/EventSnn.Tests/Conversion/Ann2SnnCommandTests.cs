@@ -18,7 +18,7 @@ public class Ann2SnnCommandTests
         {
             string archive = ConversionTestData.WriteCifar10(dir, train: 240, test: 80);
             string ckpt = Path.Combine(dir, "cifar.ckpt"), pth = Path.Combine(dir, "ann.pth");
-            var common = new[] { "ann2snn", "--dataset", "cifar10", "--root", archive, "--arch", "tiny-vgg", "--levels", "8", "--rcs-alpha", "0.003",
+            var common = new[] { "ann2snn", "--dataset", "cifar10", "--data", archive, "--arch", "tiny-vgg", "--levels", "8", "--rcs-alpha", "0.003",
                                  "--T", "16", "--batch", "32", "--threads", "1", "--json" };
             var (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, common.Concat(new[] {
                 "--epochs", "4", "--lr", "0.01", "--optimizer", "adam", "--weight-decay", "0", "--seed", "7", "--out", ckpt, "--export-pt", pth }).ToArray());
@@ -91,7 +91,7 @@ public class Ann2SnnCommandTests
             var (code, _, stderr) = EventSnnProcess.Run(Limit, dir, "data", "synth", "--out", data, "--trials", "10", "--window", "1.0");
             Assert.True(code == 0, stderr);
             // T = L = 8: where QCFS conversion of a constant input is closest to the ANN (METHOD.md §5.3).
-            var common = new[] { "ann2snn", "--dataset", "dvsgesture", "--root", data, "--arch", "tiny-vgg", "--levels", "8", "--T", "8",
+            var common = new[] { "ann2snn", "--dataset", "dvsgesture", "--data", data, "--arch", "tiny-vgg", "--levels", "8", "--T", "8",
                                  "--batch", "16", "--seed", "7", "--cache", cache, "--threads", "1", "--json" };
             string stdout;
             (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, common.Concat(new[] { "--epochs", "10", "--out", ckpt, "--export-pt", pth }).ToArray());
@@ -146,7 +146,7 @@ public class Ann2SnnCommandTests
         try
         {
             string archive = ConversionTestData.WriteCifar10(dir, train: 10, test: 5);
-            var (code, _, stderr) = EventSnnProcess.Run(Limit, dir, "ann2snn", "--dataset", "cifar10", "--root", archive, "--arch", "tiny-vgg",
+            var (code, _, stderr) = EventSnnProcess.Run(Limit, dir, "ann2snn", "--dataset", "cifar10", "--data", archive, "--arch", "tiny-vgg",
                 "--epochs", "1", "--input-mode", "causal", "--out", Path.Combine(dir, "x.ckpt"));
             Assert.Equal(2, code);
             Assert.Contains("--input-mode causal", stderr);
@@ -164,7 +164,7 @@ public class Ann2SnnCommandTests
         {
             string archive = Path.Combine(dir, "cifar-10-binary.tar.gz");
             File.WriteAllBytes(archive, new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3 });
-            var (code, _, stderr) = EventSnnProcess.Run(Limit, dir, "ann2snn", "--dataset", "cifar10", "--root", archive, "--arch", "tiny-vgg",
+            var (code, _, stderr) = EventSnnProcess.Run(Limit, dir, "ann2snn", "--dataset", "cifar10", "--data", archive, "--arch", "tiny-vgg",
                 "--epochs", "1", "--out", Path.Combine(dir, "x.ckpt"));
             Assert.Equal(2, code);
             Assert.Contains(archive, stderr);

@@ -71,6 +71,14 @@ public class DemoTests
             }
             var cliEval = EvaluationResult.FromJson(eval.Out, "eval --json");
             AssertMatchesDump(cliEval, OutputDump.Read(dump));
+            // the dump says what it holds: class names, T, the model and the sample of each row
+            using (var h5 = PureHDF.H5File.OpenRead(dump))
+            {
+                Assert.Equal(11, h5.Attribute("class_names").Read<string[]>().Length);
+                Assert.Equal(cliEval.Timesteps, h5.Attribute("T").Read<int>());
+                Assert.EndsWith("best.ckpt", h5.Attribute("model").Read<string>());
+                Assert.Equal(cliEval.Samples, PureHDF.IH5GroupExtensions.Dataset(h5, "sample_ids").Read<string[]>().Length);
+            }
             Assert.Equal(demoEval.AccuracyPerTimestep, cliEval.AccuracyPerTimestep);
             Assert.Equal(demoEval.Find("topk", 0)!.MeanTimesteps, cliEval.Find("topk", 0)!.MeanTimesteps);
 

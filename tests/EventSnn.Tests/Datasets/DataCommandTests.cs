@@ -28,7 +28,7 @@ public sealed class DataCommandTests
             File.Delete(Path.Combine(dir, "DvsGesture", "trials_to_test.txt"));
             File.Delete(Path.Combine(dir, "DvsGesture", "user01_fluorescent_labels.csv"));
             (code, _, stderr) = EventSnnProcess.Run("data", "info", Path.Combine(dir, "DvsGesture"));
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("user01_fluorescent_labels.csv", stderr);
         }
         finally { Directory.Delete(dir, true); }

@@ -16,12 +16,15 @@ public class TrainCommandTests
         {
             SyntheticGestureDataset.Generate(dir, new SyntheticOptions { Trials = 10, WindowSeconds = 1.0, WriteArchive = false, Seed = 3 });
             string outDir = Path.Combine(dir, "run"), cache = Path.Combine(dir, "cache");
-            string[] common = ["train", "--dataset", "dvsgesture", "--root", dir, "--arch", "tiny", "--T", "4", "--batch", "8",
+            string[] common = ["train", "--dataset", "dvsgesture", "--data", dir, "--arch", "tiny", "--T", "4", "--batch", "8",
                 "--downsample", "4", "--out", outDir, "--cache", cache, "--rcs-alpha", "0.002", "--threads", "2"];
             var (code, stdout, stderr) = EventSnnProcess.Run([.. common, "--epochs", "4", "--json"]);
             Assert.True(code == 0, $"exit {code}: {stderr}");
             Assert.Contains("\"bestCheckpoint\"", stdout);
-            Assert.Contains("epoch 1/4 train", stderr);
+            // one plain line per epoch (stderr is not a terminal) with loss, accuracies, time, learning rate and ETA
+            var epochLines = stderr.Split('\n').Where(l => l.StartsWith("epoch ")).ToArray();
+            Assert.Equal(4, epochLines.Length);
+            Assert.Matches(@"^epoch 1/4  loss [0-9.]+  train [0-9.]+%  val [0-9.]+%  test [0-9.]+%  [0-9.]+ s  lr 0\.[0-9]+  eta [0-9.]+ (s|min|h)$", epochLines[0].TrimEnd('\r'));
             Assert.True(File.Exists(Path.Combine(outDir, "best.ckpt")));
             Assert.Equal(4, Trainer.ReadLog(Path.Combine(outDir, "train-log.jsonl")).Count);
 
@@ -33,7 +36,9 @@ public class TrainCommandTests
             (code, stdout, stderr) = EventSnnProcess.Run([.. common, "--epochs", "8"]);
             Assert.True(code == 0, $"exit {code}: {stderr}");
             Assert.DoesNotContain("epoch 1/8", stderr);
-            Assert.Contains("epoch 8/8 train", stderr);
+            Assert.Contains("resuming from", stderr);
+            Assert.Contains("after epoch 4 of 8", stderr);
+            Assert.Contains("epoch 8/8  loss", stderr);
             var log = Trainer.ReadLog(Path.Combine(outDir, "train-log.jsonl"));
             Assert.Equal(Enumerable.Range(1, 8), log.Select(r => r.Epoch));
             // 11 classes: chance is 9 %; the tiny network must be clearly above it on the held-out test users
@@ -59,12 +64,12 @@ public class TrainCommandTests
         string dir = Fixtures.TempDir();
         try
         {
-            var (code, _, stderr) = EventSnnProcess.Run("train", "--dataset", "nope", "--root", dir, "--out", Path.Combine(dir, "o"));
+            var (code, _, stderr) = EventSnnProcess.Run("train", "--dataset", "nope", "--data", dir, "--out", Path.Combine(dir, "o"));
             Assert.Equal(2, code);
             Assert.Contains("unknown dataset 'nope'", stderr);
-            (code, _, stderr) = EventSnnProcess.Run("train", "--dataset", "dvsgesture", "--root", dir, "--out", Path.Combine(dir, "o"));
+            (code, _, stderr) = EventSnnProcess.Run("train", "--dataset", "dvsgesture", "--data", dir, "--out", Path.Combine(dir, "o"));
             Assert.Equal(2, code);
-            Assert.Contains("eventsnn train:", stderr);
+            Assert.StartsWith("error: ", stderr);
         }
         finally { Directory.Delete(dir, true); }
     }

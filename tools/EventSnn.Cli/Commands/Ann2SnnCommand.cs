@@ -10,7 +10,7 @@ internal static class Ann2SnnCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "cifar10, cifar100 (official binary archives), or an event dataset: dvsgesture, cifar10dvs, ncaltech101 (frames collapsed to one)", Required = true };
-        var root = new Option<string>("--root") { Description = "The archive (e.g. cifar-10-binary.tar.gz) or the folder holding the dataset", Required = true };
+        var root = new Option<string>("--data") { Description = "The archive (e.g. cifar-10-binary.tar.gz) or the folder holding the dataset", Required = true };
         var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", FrameArchitectures.Names)}", DefaultValueFactory = _ => "vgg16" };
         arch.AcceptOnlyFromAmong(FrameArchitectures.Names.ToArray());
         var activation = new Option<string>("--activation") { Description = "ANN constraint: qcfs, clip or relu-max (running-max threshold)", DefaultValueFactory = _ => "qcfs" };
@@ -31,7 +31,7 @@ internal static class Ann2SnnCommand
         inputMode.AcceptOnlyFromAmong("repeat", "causal");
         var thresholdPercentile = new Option<double?>("--threshold-percentile") { Description = "Start each λ at this percentile of its layer's ReLU pre-activations on the first training batch (e.g. 99.9) instead of 8 (the method's)" };
         var window = new Option<string?>("--window-us") { Description = "Event data: sample window START:END in µs (default 0:1300000 for dvsgesture, whole sample otherwise)" };
-        var cache = new Option<string?>("--cache") { Description = "Event data: frame-cache folder (default: ~/.cache/eventsnn/frames)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (crop+flip for images, random translation for events)" };
         var maxTrain = new Option<int>("--max-train") { Description = "Use at most this many training samples (0 = all), for quick runs", DefaultValueFactory = _ => 0 };
         var maxTest = new Option<int>("--max-test") { Description = "Evaluate at most this many test samples (0 = all)", DefaultValueFactory = _ => 0 };

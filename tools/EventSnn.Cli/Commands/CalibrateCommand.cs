@@ -12,15 +12,15 @@ internal static class CalibrateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var epsilon = new Option<double>("--epsilon") { Description = "ε of the operating point (the sweep 0, 0.01, …, 0.09 is always stored)", DefaultValueFactory = _ => 0.0 };
         var dropout = new Option<double>("--dropout") { Description = "dropout after every spiking layer during calibration (0 = off)", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "seed of the calibration dropout", DefaultValueFactory = _ => 1 };
-        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
-        var output = new Option<string?>("--out", "-o") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
+        var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var output = new Option<string?>("--out") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
         var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
         var risk = new Option<double?>("--risk") { Description = "also choose risk-controlled Top-K thresholds: the share of samples correct at T that early exit makes wrong stays ≤ DELTA (e.g. 0.01) with probability --confidence; chosen on the held-out validation part of the training split (Learn-then-Test)" };
         var confidence = new Option<double>("--confidence") { Description = "probability with which the --risk bound holds", DefaultValueFactory = _ => 0.95 };
@@ -58,8 +58,7 @@ internal static class CalibrateCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException)
             {
-                Console.Error.WriteLine($"eventsnn calibrate: {e.Message}");
-                return 2;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

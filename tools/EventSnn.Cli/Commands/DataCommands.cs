@@ -70,8 +70,7 @@ internal static class DataCommands
             }
             catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"eventsnn data synth: {e.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;
@@ -125,8 +124,7 @@ internal static class DataCommands
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"eventsnn data info: {e.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

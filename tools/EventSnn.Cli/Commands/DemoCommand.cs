@@ -8,7 +8,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out", "-o") { Description = "folder for the data, both models and the report", DefaultValueFactory = _ => "demo-out" };
+        var output = new Option<string>("--out") { Description = "folder for the data, both models and the report", DefaultValueFactory = _ => "demo-out" };
         var quick = new Option<bool>("--quick") { Description = "a small, fast run (tests): fewer recordings, fewer epochs" };
         var arch = new Option<string?>("--arch") { Description = "override the architecture" };
         var epochs = new Option<int?>("--epochs") { Description = "override the training epochs" };

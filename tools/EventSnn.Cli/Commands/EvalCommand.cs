@@ -16,15 +16,15 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m") { Description = "checkpoint (.ckpt)", Required = true };
+        var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = "frame-cache folder (default: <data>/frame-cache)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var calibration = new Option<string?>("--calibration") { Description = "calibration file (default: <ckpt>.cutoff.json when present; without one Top-K and conformal are skipped)" };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var dump = new Option<string?>("--dump") { Description = "write per-step outputs [N,T,K] and labels [N] to this HDF5 file" };
         var report = new Option<string?>("--report") { Description = "write the latency/accuracy report into this folder" };
-        var batch = new Option<int>("--batch-size") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var max = new Option<int?>("--max-samples") { Description = "evaluate only the first N test samples" };
         var name = new Option<string?>("--name") { Description = "display name in the result and report" };
         var backend = new Option<string>("--backend") { Description = "torch (TorchSharp) or onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime)", DefaultValueFactory = _ => "torch" };
@@ -56,7 +56,9 @@ internal static class EvalCommand
                     (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
                 }
                 Describe(result, ckpt, info, parse.GetValue(name));
-                if (parse.GetValue(dump) is string d) OutputDump.Write(d, outputs);
+                if (parse.GetValue(dump) is string d)
+                    OutputDump.Write(d, outputs, new DumpDescription(Path.GetFullPath(ckpt), info.Arch,
+                        info.ClassNames.Length > 0 ? info.ClassNames : test.ClassNames.ToArray(), test.SampleIds));
                 if (parse.GetValue(report) is string dir) LatencyReport.Write([result], dir);
                 if (parse.GetValue(json)) Console.WriteLine(result.ToJson());
                 else PrintSummary(result, cal == null);
@@ -64,8 +66,7 @@ internal static class EvalCommand
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException or PortableFormatException)
             {
-                Console.Error.WriteLine($"eventsnn eval: {e.Message}");
-                return 2;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

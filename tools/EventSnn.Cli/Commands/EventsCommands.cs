@@ -10,7 +10,7 @@ namespace EventSnn.Cli.Commands;
 internal static class EventsCommands
 {
     /// <summary>Exit code for unreadable input or events the output format cannot hold.</summary>
-    public const int BadInput = 2;
+    public const int BadInput = CliErrors.BadInput;
 
     public static Command Create()
     {
@@ -53,6 +53,7 @@ internal static class EventsCommands
                 options = WithSensor(options, parse.GetValue(sensor));
                 using var reader = EventFile.Open(parse.GetValue(path)!, options);
                 var s = EventSummary.Gather(reader);
+                if (parse.GetResult(convention) is { Implicit: false }) WarnIfConventionIgnored(parse.GetValue(path)!, s.Format, options);
                 if (parse.GetValue(json)) PrintJson(parse.GetValue(path)!, s);
                 else PrintText(parse.GetValue(path)!, s);
                 return 0;
@@ -90,9 +91,10 @@ internal static class EventsCommands
         var stream = new Option<string?>("--stream") { Description = "AEDAT 4: event stream name or id" };
         var source = new Option<string?>("--source") { Description = "Camera/chip name written to the output header (default: the input's)" };
         var hdf5Layout = new Option<string>("--hdf5-layout") { Description = "For .h5/.hdf5 output: events (default; /events columns) or metavision (/CD/events, uncompressed)", DefaultValueFactory = _ => "events" };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
         var cmd = new Command("convert", "Convert events from any readable format to CSV, HDF5, AEDAT 2.0/3.1/4.0, .bin, Prophesee .raw (EVT 3.0/2.0) or .dat (by OUT's extension).")
         {
-            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source, rawEncoding, sensor, hdf5Layout,
+            input, output, convention, aedatVersion, compression, strict, keepInvalid, stream, source, rawEncoding, sensor, hdf5Layout, json,
         };
         cmd.SetAction(parse =>
         {
@@ -105,24 +107,62 @@ internal static class EventsCommands
             return Guard(inPath, () =>
             {
                 read = WithSensor(read, parse.GetValue(sensor));
-                using var rec = EventFile.ReadAll(inPath, read);
+                CliPaths.CheckOutputFile(outPath);
                 var write = new EventWriteOptions
                 {
                     AedatVersion = parse.GetValue(aedatVersion)!,
                     Convention = parse.GetValue(convention)!,
                     Compression = ParseCompression(parse.GetValue(compression)!),
-                    Source = parse.GetValue(source) ?? rec.Source,
+                    Source = parse.GetValue(source),
                     RawEncoding = parse.GetValue(rawEncoding)!,
                     Hdf5Layout = parse.GetValue(hdf5Layout)!,
-                    Triggers = rec.Triggers.Count > 0 ? rec.Triggers : null,
                 };
-                EventFile.Write(outPath, rec.Events, write);
-                if (rec.Metadata.TryGetValue("warning", out string? warning)) Console.Error.WriteLine("warning: " + warning);
-                Console.WriteLine($"{rec.Events.Count.ToString(CultureInfo.InvariantCulture)} events, {rec.Format} {rec.Width}x{rec.Height} -> {outPath}");
+                var result = EventFile.Convert(inPath, outPath, read, write);
+                foreach (string warning in result.Warnings) Console.Error.WriteLine("warning: " + warning);
+                if (parse.GetResult(convention) is { Implicit: false }) WarnIfConventionIgnored(inPath, result.Format, read);
+                string? sizeWarning = CheckSizeReadsBack(outPath, result.Width, result.Height);
+                if (sizeWarning is not null) Console.Error.WriteLine("warning: " + sizeWarning);
+                if (parse.GetValue(json))
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        input = inPath, output = outPath, format = result.Format, events = result.Events, width = result.Width, height = result.Height,
+                        streamed = result.NotStreamed is null, not_streamed_because = result.NotStreamed,
+                        warnings = result.Warnings.Concat(sizeWarning is null ? [] : [sizeWarning]).ToArray(),
+                    }, EventSnn.Cli.Datasets.CliJson.Options));
+                }
+                else
+                {
+                    Console.WriteLine($"{result.Events.ToString(CultureInfo.InvariantCulture)} events, {result.Format} {result.Width}x{result.Height} -> {outPath}");
+                    if (result.NotStreamed is not null) Console.Error.WriteLine($"note: read whole, not streamed: {result.NotStreamed}");
+                }
                 return 0;
             });
         });
         return cmd;
+    }
+
+    /// <summary>--convention only changes AEDAT 2.0 DVS128 coordinates: say so when it was given for anything else.</summary>
+    static void WarnIfConventionIgnored(string path, string format, EventReadOptions read)
+    {
+        if (format != "aedat2")
+        {
+            Console.Error.WriteLine($"warning: --convention applies to AEDAT 2.0 DVS128 files only; ignored for this {format} input");
+            return;
+        }
+        using var reader = EventFile.Open(path, read);
+        if (reader.Source is { } chip && !chip.Contains("DVS128", StringComparison.OrdinalIgnoreCase))
+            Console.Error.WriteLine($"warning: --convention applies to DVS128 recordings only; ignored for this {chip} recording");
+    }
+
+    /// <summary>A warning when the written file reads back with another sensor size (AEDAT 3.1 names a camera, not a size).</summary>
+    static string? CheckSizeReadsBack(string outPath, int width, int height)
+    {
+        if (width <= 0 || height <= 0) return null;
+        using var back = EventFile.Open(outPath);
+        return back.Width == width && back.Height == height ? null
+            : $"{Path.GetFileName(outPath)} cannot state a {width}x{height} sensor: it reads back as {(back.Width > 0 ? $"{back.Width}x{back.Height}" : "a sensor of unknown size")} " +
+              $"({back.Format} names a camera, not a size); use .aedat4, .h5 or .csv to keep the size";
     }
 
     static Aedat4Compression ParseCompression(string name) => name.ToLowerInvariant() switch
@@ -139,11 +179,7 @@ internal static class EventsCommands
     static int Guard(string path, Func<int> action)
     {
         try { return action(); }
-        catch (EventFormatException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
-        catch (ArgumentException ex) { Console.Error.WriteLine("error: " + ex.Message); return BadInput; }
-        catch (FileNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
-        catch (DirectoryNotFoundException ex) { Console.Error.WriteLine($"error: {ex.Message}"); return BadInput; }
-        catch (UnauthorizedAccessException ex) { Console.Error.WriteLine($"error: {path}: {ex.Message}"); return BadInput; }
+        catch (Exception ex) when (CliErrors.IsBadInput(ex)) { return CliErrors.ReportBadInput(ex); }
     }
 
     static void PrintText(string path, EventSummary s)

@@ -9,6 +9,9 @@ namespace EventSnn.Cli.Commands;
 /// <summary>`eventsnn events frames IN OUT.h5 --rule RULE`: events binned into frames [T, 2, H, W] for inspection.</summary>
 internal static class EventsFramesCommand
 {
+    /// <summary>Most values (T·2·H·W float32) `events frames` writes: 2^28, 1 GiB.</summary>
+    public const long MaxFrameValues = 1L << 28;
+
     public static Command Create()
     {
         var input = new Argument<string>("IN") { Description = "Any readable event file (or ARCHIVE#ENTRY)" };
@@ -36,6 +39,7 @@ internal static class EventsFramesCommand
             try
             {
                 BinningRule r = BinningRule.Parse(parse.GetValue(rule)!);
+                CliPaths.CheckOutputFile(parse.GetValue(output)!);
                 using EventRecording rec = EventFile.ReadAll(parse.GetValue(input)!, new EventReadOptions { Convention = parse.GetValue(convention)! });
                 EventBatch ev = rec.Events;
                 int a = 0, b = ev.Count;
@@ -45,9 +49,15 @@ internal static class EventsFramesCommand
                 int w = parse.GetValue(width) ?? rec.Width, h = parse.GetValue(height) ?? rec.Height;
                 int ds = parse.GetValue(downsample);
                 if (w <= 0 || h <= 0) throw new ArgumentException($"sensor size {w}x{h} unknown; give --width and --height");
+                if (w > 65536 || h > 65536) throw new ArgumentException($"sensor size {w}x{h}: at most 65536 pixels a side");
+                if (ds < 1 || ds > Math.Max(w, h)) throw new ArgumentException($"--downsample must be in 1..{Math.Max(w, h)}, got {ds}");
                 var tt = ev.T[a..b]; var xx = ev.X[a..b]; var yy = ev.Y[a..b]; var pp = ev.P[a..b];
                 EventSlice[] slices = EventBinner.Slices(tt, r);
                 if (slices.Length == 0) throw new ArgumentException($"rule {r.Spec} yields no frame for these {b - a} events");
+                long values = (long)slices.Length * 2 * ((h + ds - 1) / ds) * ((w + ds - 1) / ds);
+                if (values > MaxFrameValues)
+                    throw new ArgumentException($"rule {r.Spec} on {w}x{h} (downsample {ds}) gives {slices.Length} frames of {values / slices.Length} values: " +
+                        $"more than the {MaxFrameValues} values (1 GiB of float32) one frames file may hold; use fewer or coarser frames");
                 Frames frames = EventBinner.Bin(tt, xx, yy, pp, r, w, h, ds);
                 string outPath = parse.GetValue(output)!;
                 FramesFile.Write(outPath, frames, slices, r.Spec, parse.GetValue(input)!, ds);
@@ -70,8 +80,7 @@ internal static class EventsFramesCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"eventsnn events frames: {e.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(e);
             }
         });
         return cmd;

@@ -13,8 +13,10 @@ internal static class TrainCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset name: dvsgesture, cifar10dvs, ncaltech101 or ncars (the synthetic set loads as dvsgesture)", Required = true };
-        var root = new Option<string>("--root") { Description = "Folder or archive the dataset was downloaded (or synthesized) to", Required = true };
-        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", Architectures.BuiltIn)}", DefaultValueFactory = _ => "vgg-gesture" };
+        var root = new Option<string>("--data") { Description = "Folder or archive the dataset was downloaded (or synthesized) to", Required = true };
+        string[] archs = [.. Architectures.BuiltIn];
+        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", archs)}", DefaultValueFactory = _ => "vgg-gesture" };
+        arch.AcceptOnlyFromAmong(archs);
         var t = new Option<int?>("--T") { Description = "Timesteps (time bins per sample; default 16, 10 for ncars)" };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs (length of the cosine schedule)", DefaultValueFactory = _ => 100 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size", DefaultValueFactory = _ => 32 };
@@ -27,7 +29,7 @@ internal static class TrainCommand
         var outDir = new Option<string>("--out") { Description = "Output folder: best.ckpt, last.ckpt, train-log.jsonl", Required = true };
         var downsample = new Option<int>("--downsample") { Description = "Spatial downsampling factor of the frames (4 turns 128x128 into 32x32)", DefaultValueFactory = _ => 1 };
         var window = new Option<string?>("--window-us") { Description = "Sample window START:END in µs from the first event (default: 0:1300000 for dvsgesture as in the method, whole sample otherwise)" };
-        var cache = new Option<string?>("--cache") { Description = "Frame-cache folder (default: ~/.cache/eventsnn/frames)" };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
         var selection = new Option<string>("--select") { Description = "Best checkpoint by 'validation' (held-out part of train) or 'test' (the method's choice, labelled so)", DefaultValueFactory = _ => "validation" };
         selection.AcceptOnlyFromAmong("validation", "test");
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the training split held out for validation (with --select test the default is 0: all of it trains)", DefaultValueFactory = _ => 0.1 };

@@ -21,10 +21,19 @@ internal static class Ann2SnnRunner
             if (r.Threads > 0) torch.set_num_threads(r.Threads);
             if (r.Levels < 1) throw new ArgumentException($"--levels must be ≥ 1, got {r.Levels}");
             if (r.RcsAlpha < 0) throw new ArgumentException($"--rcs-alpha must be ≥ 0, got {r.RcsAlpha}");
-            if (r.T is < 1) throw new ArgumentException($"--T must be ≥ 1, got {r.T}");
+            if (r.T is < 1 or > ModelInfo.MaxT) throw new ArgumentException($"--T must be in 1..{ModelInfo.MaxT}, got {r.T}");
+            // numbers that can only end in overflow or a wasted run are refused before any data is read
+            if (r.Levels > 1024) throw new ArgumentException($"--levels must be ≤ 1024, got {r.Levels}");
+            if (!double.IsFinite(r.RcsAlpha) || r.RcsAlpha > 1e6) throw new ArgumentException($"--rcs-alpha must be a number in [0, 1e6], got {G(r.RcsAlpha)}");
+            if (!double.IsFinite(r.LearningRate) || r.LearningRate <= 0 || r.LearningRate > 100) throw new ArgumentException($"--lr must be in (0, 100], got {G(r.LearningRate)}");
+            if (!double.IsFinite(r.WeightDecay) || r.WeightDecay < 0 || r.WeightDecay > 1) throw new ArgumentException($"--weight-decay must be in [0, 1], got {G(r.WeightDecay)}");
+            if (r.Epochs is < 1 or > 100_000) throw new ArgumentException($"--epochs must be in 1..100000, got {r.Epochs}");
+            if (r.Batch is < 1 or > 65_536) throw new ArgumentException($"--batch must be in 1..65536, got {r.Batch}");
+            if (r.Downsample is < 1 or > 4096) throw new ArgumentException($"--downsample must be in 1..4096, got {r.Downsample}");
+            if (r.ThresholdPercentile is double q && !(q > 0 && q <= 100)) throw new ArgumentException($"--threshold-percentile must be in (0, 100], got {G(q)}");
             using var data = ConversionData.Load(r);
             var device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-            Console.Error.WriteLine($"eventsnn ann2snn: {data.Describe}; arch {r.Arch}, {r.Activation}{(r.Activation == "qcfs" ? $" L={r.Levels}" : "")}, RCS α={Inv(r.RcsAlpha)}, device {device.type}");
+            Console.Error.WriteLine($"ann2snn: {data.Describe}; arch {r.Arch}, {r.Activation}{(r.Activation == "qcfs" ? $" L={r.Levels}" : "")}, RCS α={Inv(r.RcsAlpha)}, device {device.type}");
 
             torch.manual_seed(r.Seed);
             var shape = new FrameNetworkShape(data.Train.Channels, data.Train.Height, data.Train.Width, data.Train.ClassNames.Count);
@@ -70,13 +79,12 @@ internal static class Ann2SnnRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("eventsnn ann2snn: cancelled");
+            Console.Error.WriteLine("ann2snn: cancelled");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or DatasetNotFoundException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
         {
-            Console.Error.WriteLine($"eventsnn ann2snn: {e.Message}");
-            return ExitBadInput;
+            return CliErrors.ReportBadInput(e);
         }
     }
 
@@ -101,6 +109,8 @@ internal static class Ann2SnnRunner
         Console.WriteLine($"conversion error ‖Y(t)/t − ANN‖/‖ANN‖: {string.Join(" ", s.ConversionError.Select(e => e.ToString("0.000", CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"report: {s.Checkpoint}.conversion.json");
     }
+
+    private static string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
     private static string Inv(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
 

@@ -70,7 +70,7 @@ internal sealed class ConversionData : IDisposable
         int t = r.T ?? 16;
         var (startUs, endUs) = TrainRunner.ParseWindow(r.Window, ds.Name);
         var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
-        string cacheDir = r.CacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "eventsnn", "frames");
+        string cacheDir = EventSnn.Cli.Datasets.CacheLocation.Resolve(r.CacheDir);
         var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir, Progress(DatasetSplit.Train));
         var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir, Progress(DatasetSplit.Test));
         var usedTrain = r.MaxTrain > 0 && r.MaxTrain < train.Count ? train.Subset(Shuffled(train.Count, r.Seed).Take(r.MaxTrain).ToList()) : train;

@@ -65,13 +65,12 @@ internal static class DemoRunner
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("eventsnn demo: cancelled");
+            Console.Error.WriteLine("demo: cancelled");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or DatasetNotFoundException)
         {
-            Console.Error.WriteLine($"eventsnn demo: {e.Message}");
-            return 2;
+            return CliErrors.ReportBadInput(e);
         }
     }
 

@@ -8,8 +8,6 @@ namespace EventSnn.Cli.Cutoff;
 /// <summary>Finds the frames a checkpoint consumes: its dataset at a root folder, binned the way it was trained.</summary>
 internal static class ModelFrames
 {
-    /// <summary>Default frame-cache folder for a dataset root.</summary>
-    public static string DefaultCacheDir(string root) => Path.Combine(Directory.Exists(root) ? root : Path.GetDirectoryName(Path.GetFullPath(root))!, "frame-cache");
 
     /// <summary>
     /// The <paramref name="split"/> of <paramref name="dataset"/> (default: the checkpoint's dataset, else detected from
@@ -29,7 +27,7 @@ internal static class ModelFrames
             ?? throw new ArgumentException($"{root}: cannot tell which dataset this is; pass --dataset");
         var ds = DatasetCatalog.Open(name, root);
         var settings = SettingsFor(info, ds);
-        var frames = FrameCache.GetOrBuild(ds, split, settings, cacheDir ?? DefaultCacheDir(root));
+        var frames = FrameCache.GetOrBuild(ds, split, settings, EventSnn.Cli.Datasets.CacheLocation.Resolve(cacheDir));
         if (frames.T != info.T || frames.Height != info.Height || frames.Width != info.Width)
             throw new ArgumentException($"frames of {name} are {frames.T}x{frames.Height}x{frames.Width}, the model expects {info.T}x{info.Height}x{info.Width}");
         return frames;

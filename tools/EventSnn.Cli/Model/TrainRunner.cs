@@ -17,11 +17,15 @@ internal static class TrainRunner
         try
         {
             if (r.Threads > 0) torch.set_num_threads(r.Threads);
+            CheckNumbers(r);
             var ds = DatasetCatalog.Open(r.Dataset, r.Root);
+            int smallest = Math.Min(ds.SensorWidth, ds.SensorHeight);
+            if (r.Downsample < 1 || r.Downsample > smallest)
+                throw new ArgumentException($"--downsample must be in 1..{smallest} for {ds.Name} ({ds.SensorWidth}x{ds.SensorHeight}), got {r.Downsample}");
             var (startUs, endUs) = ParseWindow(r.Window, ds.Name);
             int t = r.T ?? DefaultT(ds.Name);
             var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
-            string cacheDir = r.CacheDir ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "eventsnn", "frames");
+            string cacheDir = EventSnn.Cli.Datasets.CacheLocation.Resolve(r.CacheDir);
 
             var info = new ModelInfo
             {
@@ -43,31 +47,58 @@ internal static class TrainRunner
                 Augmentation = r.Augment ? RandomTranslation.ForDownsample(r.Downsample, r.Seed) : null,
             };
             var trainer = new Trainer(info, options); // validates before any slow work
+            using (Architectures.Create(info)) { }     // an unknown architecture or a shape it cannot take fails here, not after binning
+            CliPaths.CheckOutputFolder(r.OutDir, "--out");
+            ReportResume(r.OutDir, r.Resume, r.Epochs);
 
-            Console.Error.WriteLine($"eventsnn train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
+            Console.Error.WriteLine($"train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
                 $"frames {t}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
             using var train = LoadFrames(ds, DatasetSplit.Train, settings, cacheDir);
             using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
             using var trainUsed = r.MaxTrain > 0 && r.MaxTrain < train.Count ? Stratified(train, r.MaxTrain, r.Seed) : null;
 
-            var result = Train(trainer, trainUsed ?? train, test.Count > 0 ? test : null, cancel);
+            var result = Train(trainer, trainUsed ?? train, test.Count > 0 ? test : null, options.ValidationFraction > 0, cancel);
             PrintSummary(result, r);
             return 0;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("eventsnn train: cancelled; resume with the same command");
+            Console.Error.WriteLine("train: cancelled; resume with the same command");
             return 130;
         }
         catch (Exception e) when (e is ArgumentException or DatasetNotFoundException or InvalidDataException or IOException or InvalidOperationException or NotSupportedException)
         {
-            Console.Error.WriteLine($"eventsnn train: {e.Message}");
-            return ExitBadInput;
+            return CliErrors.ReportBadInput(e);
         }
     }
 
     /// <summary>Timesteps when --T is not given: 10 for N-CARS (100 ms samples: 10 ms bins), 16 otherwise.</summary>
     internal static int DefaultT(string dataset) => dataset == "ncars" ? 10 : 16;
+
+    /// <summary>Numbers the trainer would accept but that can only end in overflow or a wasted run.</summary>
+    static void CheckNumbers(TrainRequest r)
+    {
+        if (!double.IsFinite(r.LearningRate) || r.LearningRate <= 0 || r.LearningRate > 100)
+            throw new ArgumentException($"--lr must be in (0, 100], got {r.LearningRate.ToString(CultureInfo.InvariantCulture)}");
+        if (!double.IsFinite(r.RcsAlpha) || r.RcsAlpha < 0 || r.RcsAlpha > 1e6)
+            throw new ArgumentException($"--rcs-alpha must be in [0, 1e6], got {r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}");
+        if (r.T is int tv && (tv < 1 || tv > ModelInfo.MaxT)) throw new ArgumentException($"--T must be in 1..{ModelInfo.MaxT}, got {tv}");
+        if (r.Epochs < 1 || r.Epochs > 100_000) throw new ArgumentException($"--epochs must be in 1..100000, got {r.Epochs}");
+        if (r.Batch < 1 || r.Batch > 65_536) throw new ArgumentException($"--batch must be in 1..65536, got {r.Batch}");
+        if (r.Threads < 0 || r.Threads > 1024) throw new ArgumentException($"--threads must be in 0..1024, got {r.Threads}");
+        if (r.MaxTrain < 0) throw new ArgumentException($"--max-train must be >= 0, got {r.MaxTrain}");
+        if (!double.IsFinite(r.ValidationFraction)) throw new ArgumentException("--val-fraction must be a number in [0, 1)");
+    }
+
+    /// <summary>Says before any work whether training resumes, and from which epoch.</summary>
+    static void ReportResume(string outDir, bool resume, int epochs)
+    {
+        string last = Path.Combine(outDir, Trainer.LastName);
+        if (!resume || !File.Exists(last)) return;
+        var meta = Checkpoint.ReadMetadata(last);
+        string done = meta.TryGetValue("epoch", out string? e) ? e : "?";
+        Console.Error.WriteLine($"train: resuming from {last} after epoch {done} of {epochs} (--no-resume starts afresh)");
+    }
 
     /// <summary>The sample window of `--window-us START:END` in µs; dvsgesture defaults to the method's first 1.3 s.</summary>
     internal static (long Start, long End) ParseWindow(string? text, string dataset)
@@ -94,10 +125,12 @@ internal static class TrainRunner
         return set.Subset(pick);
     }
 
-    private static TrainResult Train(Trainer trainer, FrameSet train, FrameSet? test, CancellationToken cancel)
+    private static TrainResult Train(Trainer trainer, FrameSet train, FrameSet? test, bool hasValidation, CancellationToken cancel)
     {
         bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
-        var progress = new EpochPrinter(interactive);
+        var progress = new EpochPrinter(interactive, trainer.LearningRateAt);
+        if (hasValidation) progress.ExpectedPhases.Add("validate");
+        if (test is not null) progress.ExpectedPhases.Add("test");
         try { return trainer.Fit(train, test, progress, cancel); }
         finally { progress.Finish(); }
     }

@@ -56,7 +56,7 @@ internal static class StreamClassify
                                          maxBatch, maxStreams, streamIdle, threads, device, noFold, group, workerName, http, httpLinger, backend })
             cmd.Options.Add(o);
         nats.AddTo(cmd, topology: true);
-        cmd.Validators.Add(r =>
+        CliValidation.Add(cmd, r =>
         {
             bool hasTcp = r.GetValue(tcp) is { Length: > 0 };
             int inputs = (r.GetValue(udp) is null ? 0 : 1) + (hasTcp ? 1 : 0) + (r.GetValue(nats.Url) is null ? 0 : 1);
@@ -203,11 +203,16 @@ internal static class StreamClassify
                     if (asJson) output.Write("decision", new { d.Stream, d.Class, d.Label, d.Confidence, d.Timestep, d.EventTimeUs, d.StartTimeUs, d.LatencyMs, d.Reason, d.Events });
                     else output.WriteText($"{d.Stream}: {d.Label} (class {d.Class}, confidence {d.Confidence:0.000}) at step {d.Timestep} [{d.Reason}], event time {d.EventTimeUs} µs, latency {d.LatencyMs:0.000} ms");
                 }, _ => { });
+                var noticeLimit = new NoticeRateLimiter(5);
                 pipeline.Notices.Subscribe(n =>
                 {
+                    // a flood of malformed input prints at most a few notices a second per stream and kind, then a count
+                    if (!noticeLimit.Allow(n.Stream, n.Kind.ToString(), out string? suppressed))
+                        return;
+                    if (suppressed is not null) Console.Error.WriteLine(suppressed);
                     if (asJson) output.Write("notice", n);
                     else Console.Error.WriteLine($"{n.Stream}: {n.Kind}: {n.Message}");
-                });
+                }, () => { foreach (string line in noticeLimit.Flush()) Console.Error.WriteLine(line); });
 
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 if (parse.GetValue(duration) is > 0 and var secs) stop.CancelAfter(TimeSpan.FromSeconds(secs));
@@ -236,8 +241,7 @@ internal static class StreamClassify
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or System.Net.Sockets.SocketException or UnauthorizedAccessException or NotSupportedException or EventSnn.Model.Portable.PortableFormatException)
             {
-                Console.Error.WriteLine($"eventsnn stream classify: {ex.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(ex);
             }
         });
         return cmd;

@@ -25,14 +25,16 @@ internal static class StreamReplay
         var cmd = new Command("replay", "Serve a recording over UDP (AEStream SPIF words) or TCP (AEDAT 4, as a DV camera does).");
         cmd.Arguments.Add(path);
         foreach (var o in new Option[] { udp, tcp, speed, timestamps, compression, packetEvents, json }) cmd.Options.Add(o);
-        cmd.Validators.Add(r =>
+        CliValidation.Add(cmd, r =>
         {
             if ((r.GetValue(udp) is null) == (r.GetValue(tcp) is null)) r.AddError("give exactly one of --udp HOST:PORT and --tcp-listen [HOST:]PORT");
-            if (r.GetValue(speed) < 0) r.AddError("--speed must be >= 0");
+            if (!(r.GetValue(speed) >= 0) || double.IsInfinity(r.GetValue(speed))) r.AddError("--speed must be a finite number >= 0");
         });
         cmd.SetAction(async (parse, ct) =>
         {
             string file = parse.GetValue(path)!;
+            if (parse.GetValue(packetEvents) is < 1 or > 1 << 20)
+                throw new CliInputException($"--packet-events must be in 1..{1 << 20}, got {parse.GetValue(packetEvents)}");
             bool asJson = parse.GetValue(json);
             var output = new JsonLines(Console.Out);
             try
@@ -82,8 +84,7 @@ internal static class StreamReplay
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or ArgumentException or NotSupportedException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
             {
-                Console.Error.WriteLine($"eventsnn stream replay: {ex.Message}");
-                return 1;
+                return CliErrors.ReportBadInput(ex);
             }
         });
         return cmd;
