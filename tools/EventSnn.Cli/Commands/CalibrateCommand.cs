@@ -22,11 +22,15 @@ internal static class CalibrateCommand
         var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var output = new Option<string?>("--out") { Description = "calibration file (default: <ckpt>.cutoff.json)" };
         var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0 = its default)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split (METHOD.md §2.2).");
-        foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { threads, model, data, dataset, cache, epsilon, dropout, seed, batch, output, json }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
+            int nThreads = parse.GetValue(threads);
+            if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
+            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
             try
             {
                 var (net, info) = Checkpoint.Load(ckpt);

@@ -25,11 +25,15 @@ internal static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "samples per batch", DefaultValueFactory = _ => 32 };
         var max = new Option<int?>("--max-samples") { Description = "evaluate only the first N test samples" };
         var name = new Option<string?>("--name") { Description = "display name in the result and report" };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0 = its default)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("eval", "Evaluate a checkpoint on its test split: accuracy per timestep, OCT, every cutoff policy.");
-        foreach (var o in new Option[] { model, data, dataset, cache, calibration, json, dump, report, batch, max, name }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { threads, model, data, dataset, cache, calibration, json, dump, report, batch, max, name }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
+            int nThreads = parse.GetValue(threads);
+            if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
+            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
             try
             {
                 string? calPath = parse.GetValue(calibration) ?? (File.Exists(CutoffCalibration.PathFor(ckpt)) ? CutoffCalibration.PathFor(ckpt) : null);
