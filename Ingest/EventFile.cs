@@ -241,9 +241,36 @@ public static class EventFile
     public static ConvertResult Convert(string inPath, string outPath, EventReadOptions? read = null, EventWriteOptions? write = null)
     {
         write ??= EventWriteOptions.Default;
-        using var reader = Open(inPath, read);
+        var reader = Open(inPath, read);
+        try
+        {
+            return ConvertOpened(ref reader, inPath, outPath, read, write);
+        }
+        finally { reader.Dispose(); }
+    }
+
+    static ConvertResult ConvertOpened(ref IEventReader reader, string inPath, string outPath, EventReadOptions? read, EventWriteOptions write)
+    {
         write = write with { Source = write.Source ?? reader.Source };
         string? why = WhyNotStreamed(reader, outPath, write);
+        int width = reader.Width, height = reader.Height;
+        if (why is not null && Extension(outPath) is not (".h5" or ".hdf5") && IsReopenable(inPath))
+        {
+            // The header needs the sensor size the input only tells at its end: a first pass finds it (1 + the largest
+            // coordinate, as ReadAll does), a second pass converts; both in bounded memory.
+            int mx = -1, my = -1;
+            foreach (var batch in reader.ReadBatches(1 << 16))
+                using (batch)
+                {
+                    foreach (ushort v in batch.X) if (v > mx) mx = v;
+                    foreach (ushort v in batch.Y) if (v > my) my = v;
+                }
+            reader.Dispose();
+            reader = Open(inPath, read);
+            width = reader.Width > 0 ? reader.Width : mx + 1;
+            height = reader.Height > 0 ? reader.Height : my + 1;
+            why = null;
+        }
         if (why is not null)
         {
             using var rec = ReadAll(reader);
@@ -252,6 +279,19 @@ public static class EventFile
             return new ConvertResult(rec.Events.Count, rec.Format, rec.Width, rec.Height, why, warnings);
         }
 
+        return ConvertStreaming(reader, outPath, write, width, height);
+    }
+
+    /// <summary>A plain file (or archive entry) that can be opened again for a second pass; pipes and devices cannot.</summary>
+    static bool IsReopenable(string path)
+    {
+        if (Archives.ArchivePath.TrySplit(path, out _, out _)) return true;
+        var info = new FileInfo(path);
+        return info.Exists && info.Length > 0 && !path.StartsWith("/dev/", StringComparison.Ordinal) && !path.StartsWith("/proc/", StringComparison.Ordinal);
+    }
+
+    static ConvertResult ConvertStreaming(IEventReader reader, string outPath, EventWriteOptions write, int width, int height)
+    {
         string ext = Extension(outPath);
         string tmp = outPath + ".tmp-" + Environment.ProcessId;
         TempFiles.Track(tmp);
@@ -261,7 +301,7 @@ public static class EventFile
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16))
             {
                 Aedat4Writer? a4 = ext == ".aedat4"
-                    ? new Aedat4Writer(fs, Aedat4Writer.EventStream(reader.Width, reader.Height, write.Source), write.Compression)
+                    ? new Aedat4Writer(fs, Aedat4Writer.EventStream(width, height, write.Source), write.Compression)
                     : null;
                 try
                 {
@@ -270,7 +310,7 @@ public static class EventFile
                     {
                         using (batch)
                         {
-                            batch.Width = reader.Width; batch.Height = reader.Height;
+                            batch.Width = width; batch.Height = height;
                             switch (ext)
                             {
                                 case ".csv": CsvEventWriter.Write(fs, batch, write.Source, header: first); break;
@@ -294,7 +334,7 @@ public static class EventFile
                     if (first)
                     {
                         // no batch at all: still write the header
-                        using var empty = new EventBatch(1, reader.Width, reader.Height);
+                        using var empty = new EventBatch(1, width, height);
                         if (ext == ".csv") CsvEventWriter.Write(fs, empty, write.Source);
                         else if (ext == ".aedat" && write.AedatVersion.StartsWith('2')) Aedat2Writer.Write(fs, empty, write);
                         else if (ext == ".aedat") Aedat31Writer.Write(fs, empty, write);
@@ -310,6 +350,6 @@ public static class EventFile
             if (File.Exists(tmp)) File.Delete(tmp);
             TempFiles.Untrack(tmp);
         }
-        return new ConvertResult(count, reader.Format, reader.Width, reader.Height, null, reader.Warnings);
+        return new ConvertResult(count, reader.Format, width, height, null, reader.Warnings);
     }
 }

@@ -161,6 +161,23 @@ public class CliHostileTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void ABinFileWithoutASizeStreamsInTwoPasses()
+    {
+        string dir = Fixtures.TempDir();
+        try
+        {
+            string output = Path.Combine(dir, "n.aedat4");
+            var m = EventSnnProcess.RunMeasured("events", "convert", Fixtures.File("tonic_sample_nmnist.bin"), output, "--json");
+            Assert.True(m.Code == 0, m.ToString());
+            Assert.Contains("\"streamed\": true", m.Out);
+            using var back = EventFile.Open(output);
+            Assert.Equal((34, 34), (back.Width, back.Height));
+            Assert.Equal(4325, back.ReadBatches().Sum(b => { using (b) return b.Count; }));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Theory]
     [InlineData("INT")]
     [InlineData("TERM")]

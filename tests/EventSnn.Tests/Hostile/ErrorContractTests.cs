@@ -114,5 +114,12 @@ public class ErrorContractTests
         var root = Program.BuildRoot();
         var parse = root.Parse(Program.RewriteLegacyNames(["calibrate", "-m", "a.ckpt", "--data", "d", "--batch-size", "4", "-o", "c.json"]));
         Assert.Empty(parse.Errors);
+        // the same names for the same things in every command that has them
+        string[][] common = [["train", "--data", "d", "--dataset", "x", "--out", "o", "--batch", "2", "--threads", "1", "--json", "--cache", "c"],
+                             ["ann2snn", "--data", "d", "--dataset", "x", "--out", "o", "--batch", "2", "--threads", "1", "--json", "--cache", "c"],
+                             ["calibrate", "--data", "d", "--model", "m", "--out", "o", "--batch", "2", "--threads", "1", "--json", "--cache", "c"],
+                             ["eval", "--data", "d", "--model", "m", "--batch", "2", "--threads", "1", "--json", "--cache", "c"],
+                             ["events", "convert", "a.csv", "b.csv", "--json"]];
+        foreach (string[] args in common) Assert.Empty(root.Parse(args).Errors);
     }
 }

@@ -24,15 +24,19 @@ internal static class CalibrateCommand
         var json = new Option<bool>("--json") { Description = "print the calibration as JSON" };
         var risk = new Option<double?>("--risk") { Description = "also choose risk-controlled Top-K thresholds: the share of samples correct at T that early exit makes wrong stays ≤ DELTA (e.g. 0.01) with probability --confidence; chosen on the held-out validation part of the training split (Learn-then-Test)" };
         var confidence = new Option<double>("--confidence") { Description = "probability with which the --risk bound holds", DefaultValueFactory = _ => 0.95 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0 = its default)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("calibrate", "Calibrate cutoff thresholds of a checkpoint on its training split (METHOD.md §2.2).");
-        foreach (var o in new Option[] { model, data, dataset, cache, epsilon, dropout, seed, batch, output, json, risk, confidence }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { threads, model, data, dataset, cache, epsilon, dropout, seed, batch, output, json, risk, confidence }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
+            int nThreads = parse.GetValue(threads);
+            if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
             double? delta = parse.GetValue(risk);
             double conf = parse.GetValue(confidence);
-            if (delta is double d0 && !(d0 > 0 && d0 < 1)) { Console.Error.WriteLine($"error: --risk must be a share in (0, 1), got {d0}"); return 2; }
-            if (!(conf > 0 && conf < 1)) { Console.Error.WriteLine($"error: --confidence must be in (0, 1), got {conf}"); return 2; }
+            if (delta is double d0 && !(d0 > 0 && d0 < 1)) throw new CliInputException($"--risk must be a share in (0, 1), got {d0}");
+            if (!(conf > 0 && conf < 1)) throw new CliInputException($"--confidence must be in (0, 1), got {conf}");
+            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
             try
             {
                 var (net, info) = Checkpoint.Load(ckpt);

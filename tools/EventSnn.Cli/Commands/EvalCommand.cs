@@ -29,12 +29,15 @@ internal static class EvalCommand
         var name = new Option<string?>("--name") { Description = "display name in the result and report" };
         var backend = new Option<string>("--backend") { Description = "torch (TorchSharp) or onnxruntime (the checkpoint exported as an ONNX step graph, run by ONNX Runtime)", DefaultValueFactory = _ => "torch" };
         backend.AcceptOnlyFromAmong("torch", "onnxruntime");
-        var threads = new Option<int>("--threads") { Description = "onnxruntime: intra-op threads (0 = its default)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "CPU threads: TorchSharp's, or ONNX Runtime's intra-op threads with --backend onnxruntime (0 = the default)", DefaultValueFactory = _ => 0 };
         var cmd = new Command("eval", "Evaluate a checkpoint on its test split: accuracy per timestep, OCT, every cutoff policy.");
-        foreach (var o in new Option[] { model, data, dataset, cache, calibration, json, dump, report, batch, max, name, backend, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { threads, model, data, dataset, cache, calibration, json, dump, report, batch, max, name, backend }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             string ckpt = parse.GetValue(model)!;
+            int nThreads = parse.GetValue(threads);
+            if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
+            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
             try
             {
                 string? calPath = parse.GetValue(calibration) ?? (File.Exists(CutoffCalibration.PathFor(ckpt)) ? CutoffCalibration.PathFor(ckpt) : null);
