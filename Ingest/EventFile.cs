@@ -254,7 +254,7 @@ public static class EventFile
         write = write with { Source = write.Source ?? reader.Source };
         string? why = WhyNotStreamed(reader, outPath, write);
         int width = reader.Width, height = reader.Height;
-        if (why is not null && Extension(outPath) is not (".h5" or ".hdf5") && IsReopenable(inPath))
+        if (why is not null && Extension(outPath) is not (".h5" or ".hdf5" or ".raw" or ".dat") && IsReopenable(inPath))
         {
             // The header needs the sensor size the input only tells at its end: a first pass finds it (1 + the largest
             // coordinate, as ReadAll does), a second pass converts; both in bounded memory.

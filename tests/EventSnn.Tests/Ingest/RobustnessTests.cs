@@ -139,7 +139,11 @@ public class RobustnessTests
                 Assert.Fail($"{kind} #{it} (mutation {mutation}, strict={strict}): {ex.GetType().Name}: {ex.Message}\n{ex.StackTrace}");
             }
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated < 48L * 1024 * 1024 + 64L * bytes.Length, $"{kind} #{it}: {allocated} bytes allocated for a {bytes.Length}-byte input");
+            // Bytes allocated over the whole read (not the peak, which the bounded batches keep small): 64 per input byte;
+            // Metavision HDF5 may be stored compressed, so a damaged but in-cap dimension reads up to 69 events per file
+            // byte, each through PureHDF's compound buffer and the columns (about 48 bytes per event in all).
+            long perByte = kind == "metavision-hdf5" ? 48L * 69 : 64L;
+            Assert.True(allocated < 48L * 1024 * 1024 + perByte * bytes.Length, $"{kind} #{it}: {allocated} bytes allocated for a {bytes.Length}-byte input");
         }
         Assert.True(rejected > 0 && decoded > 0, $"{kind}: decoded {decoded}, rejected {rejected}: the mutations should produce both");
     }
