@@ -48,6 +48,9 @@ public sealed class EventBin
     /// <summary>What closed the bin.</summary>
     public BinCloseReason Reason { get; internal set; }
 
+    /// <summary>Wall-clock time (<see cref="System.Diagnostics.Stopwatch"/> ticks) at which the bin was closed.</summary>
+    public long ClosedTicks { get; internal set; }
+
     /// <summary>Returns the frame to its pool; the bin must not be used afterwards.</summary>
     public void Release()
     {

@@ -289,6 +289,7 @@ public sealed class OnlineBinner
     void Close(StreamState s, EventBin bin, BinCloseReason reason, Action<EventBin> closed)
     {
         bin.Reason = reason;
+        bin.ClosedTicks = System.Diagnostics.Stopwatch.GetTimestamp();
         if (ReferenceEquals(s.Open, bin)) s.Open = null;
         switch (reason)
         {

@@ -382,7 +382,7 @@ public sealed class NetworkStage
             Timestep = s.Steps,
             EventTimeUs = bin.EndUs,
             StartTimeUs = s.StartUs,
-            LatencyMs = s.LastArrivalTicks == 0 ? 0 : (now - s.LastArrivalTicks) * 1000.0 / Stopwatch.Frequency,
+            LatencyMs = LatencyMs(bin, s, now),
             Reason = reason,
             Events = s.Events,
             Accumulated = (float[])acc.Clone(),
@@ -390,6 +390,18 @@ public sealed class NetworkStage
         ResetStream(s);
         _counters.Add(ref _counters.Decisions, 1);
         _decisions.OnNext(decision);
+    }
+
+    /// <summary>
+    /// Wall-clock ms from the deciding bin's last event to the decision; for a bin closed because the stream went
+    /// quiet or ended, from the bin's close instead: the wait for silence is how the end is known, not processing.
+    /// </summary>
+    static double LatencyMs(EventBin bin, StreamState s, long now)
+    {
+        long from = bin.Reason is BinCloseReason.QuietPeriod or BinCloseReason.StreamEnd && bin.ClosedTicks > 0
+            ? bin.ClosedTicks
+            : s.LastArrivalTicks;
+        return from == 0 ? 0 : Math.Max(0, now - from) * 1000.0 / Stopwatch.Frequency;
     }
 
     void ResetStream(StreamState s)

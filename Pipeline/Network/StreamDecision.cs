@@ -33,7 +33,10 @@ public sealed record StreamDecision
     public required long EventTimeUs { get; init; }
     /// <summary>Event time of the start of the first bin of this classification, µs.</summary>
     public required long StartTimeUs { get; init; }
-    /// <summary>Wall-clock ms from the arrival of the deciding bin's last event to the decision.</summary>
+    /// <summary>
+    /// Wall-clock ms from the arrival of the deciding bin's last event to the decision; when that bin was closed by the
+    /// quiet period or the stream's end, from the bin's close (the quiet wait itself is not counted).
+    /// </summary>
     public required double LatencyMs { get; init; }
     /// <summary>Why it decided.</summary>
     public required DecisionReason Reason { get; init; }

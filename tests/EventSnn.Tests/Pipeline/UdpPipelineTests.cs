@@ -79,6 +79,26 @@ public class UdpPipelineTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AStreamEndDecisionDoesNotCountTheQuietWaitAsLatency()
+    {
+        using var events = SyntheticStreams.Quadrants(W, H, segments: 1, segmentUs: 1000, eventsPerSegment: 64, t0: 5);
+        using var receiver = new SpifUdpReceiver(new IPEndPoint(IPAddress.Loopback, 0), W, H);
+        var quiet = TimeSpan.FromMilliseconds(800);
+        var options = new PipelineOptions { Binning = Bins(100_000, quiet) };
+        await using var run = new PipelineRun(new StreamPipeline(options, new QuadrantClassifierFactory(H, W, timesteps: 8), (_, _) => false), receiver);
+        using var sender = new SpifUdpSender(receiver.LocalEndPoint, timestamps: true);
+        var words = new byte[512];
+        int n = SpifWords.Encode(events, 0, 64, true, words);
+        await sender.SendRawAsync(words.AsMemory(0, n), default);
+        Assert.True(await PipelineRun.Until(() => run.Decisions.Count > 0, TimeSpan.FromSeconds(10)), "the quiet stream never decided");
+        var d = run.Decisions.Single();
+        Assert.Equal(DecisionReason.StreamEnd, d.Reason);
+        // The bin could only close once the stream had been silent for 800 ms; that wait is not processing latency.
+        Assert.True(d.LatencyMs < quiet.TotalMilliseconds / 2, $"latency {d.LatencyMs} ms includes the quiet wait");
+        await run.CancelAndWait();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task MalformedDatagramsAreCountedAndSkipped()
     {
         using var events = SyntheticStreams.Quadrants(W, H, segments: 1, segmentUs: 1000, eventsPerSegment: 64, t0: 5);
