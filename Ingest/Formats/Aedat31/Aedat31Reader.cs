@@ -59,10 +59,17 @@ public sealed class Aedat31Reader : EventReaderBase
         (Width, Height) = SensorSize(Source);
     }
 
-    /// <summary>Sensor size of a libcaer/DV source name (DVS128, DAVIS240/346, DVXplorer), or (0, 0) when unknown.</summary>
+    /// <summary>
+    /// Sensor size of a source name: an explicit <c>[WxH]</c> tag (written by <see cref="Aedat31Writer"/> when the camera
+    /// name does not say the size), else the libcaer/DV camera name (DVS128, DAVIS240/346, DVXplorer), else (0, 0).
+    /// </summary>
     public static (int Width, int Height) SensorSize(string? source)
     {
         if (source is null) return (0, 0);
+        var tag = System.Text.RegularExpressions.Regex.Match(source, @"\[(\d{1,5})x(\d{1,5})\]");
+        if (tag.Success && int.TryParse(tag.Groups[1].Value, out int tw) && int.TryParse(tag.Groups[2].Value, out int th)
+            && tw is > 0 and <= 32768 && th is > 0 and <= 32768)
+            return (tw, th);
         string s = source.ToUpperInvariant();
         if (s.Contains("DVS128")) return (128, 128);
         if (s.Contains("DAVIS346")) return (346, 260);
