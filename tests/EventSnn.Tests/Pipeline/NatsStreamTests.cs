@@ -134,7 +134,9 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
         {
             Assert.Equal(events, published[id]);
             var mine = decisions.Where(d => d.GetProperty("stream").GetString() == id).OrderBy(d => d.GetProperty("start_time_us").GetInt64()).ToList();
-            Assert.NotEmpty(mine);
+            Assert.True(mine.Count > 0, $"stream {id}: no stored decision; notices: " +
+                string.Join("; ", notices.Where(n => n.GetProperty("stream").GetString() == id).Select(n => n.GetRawText())) +
+                $"; streams with decisions: {string.Join(", ", decisions.Select(d => d.GetProperty("stream").GetString()).Distinct().Order())}");
             long classified = mine.Sum(d => d.GetProperty("events").GetInt64());
             long dropped = mine.Sum(d => d.GetProperty("events_dropped_late").GetInt64() + d.GetProperty("events_dropped_out_of_range").GetInt64());
             long lost = notices.Where(n => n.GetProperty("stream").GetString() == id).Sum(n => n.GetProperty("events").GetInt64());
