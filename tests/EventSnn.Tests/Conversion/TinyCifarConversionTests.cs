@@ -7,6 +7,8 @@ using Xunit.Abstractions;
 namespace EventSnn.Tests.Conversion;
 
 /// <summary>A tiny QCFS ANN trained on a small CIFAR-format archive converts and keeps its accuracy.</summary>
+/// <remarks>It seeds TorchSharp's process-wide generator, so it runs apart from other tests that draw from it.</remarks>
+[Collection(EventSnn.Tests.Model.TorchCollection.Name)]
 public class TinyCifarConversionTests
 {
     private readonly ITestOutputHelper _output;
