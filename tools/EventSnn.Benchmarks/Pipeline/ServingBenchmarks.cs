@@ -38,7 +38,7 @@ internal static class ServedNetworks
 }
 
 /// <summary>
-/// The naive TorchSharp step the issue measures against: the network's modules as they are (Conv, BatchNorm, Pool,
+/// The naive TorchSharp step measured against: the network's modules as they are (Conv, BatchNorm, Pool,
 /// Linear called one by one in eval mode) and the LIF/IF neuron written with a fresh tensor per operation, the
 /// membranes carried between steps in a list.
 /// </summary>
