@@ -2,6 +2,7 @@ using EventSnn.Ingest;
 using EventSnn.Ingest.Archives;
 using ICSharpCode.SharpZipLib.GZip;
 using ICSharpCode.SharpZipLib.Zip;
+using EventSnn.Ingest.Io;
 
 namespace EventSnn.Datasets.Archives;
 
@@ -68,18 +69,8 @@ internal static class ArchiveWalker
     }
 
     /// <summary>Reads an entry's stream without letting a reader close the archive under it.</summary>
-    sealed class NonClosingStream(Stream inner) : Stream
+    sealed class NonClosingStream(Stream inner) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,5 @@
+using EventSnn.Ingest.Io;
+
 namespace EventSnn.Ingest.Archives;
 
 /// <summary>Limits on what an archive entry may decompress to (docs/errors.md).</summary>
@@ -19,7 +21,7 @@ public static class ArchiveLimits
 /// <see cref="ArchiveLimits.MaxEntryBytes"/> ceiling), no early end, and the CRC-32 of the data equal to the declared one
 /// (checked at the end). Violations are <see cref="EventFormatException"/>s naming the archive, entry and byte offset.
 /// </summary>
-public sealed class CheckedEntryStream : Stream
+public sealed class CheckedEntryStream : ForwardReadStream
 {
     readonly Stream _inner;
     readonly IDisposable? _owner;
@@ -44,21 +46,6 @@ public sealed class CheckedEntryStream : Stream
         if (declared < 0 || declared > _ceiling)
             throw new EventFormatException(file, entry, 0, $"an entry of at most {_ceiling} bytes (EVENTSNN_MAX_ENTRY_BYTES)", $"{declared} bytes declared");
     }
-
-    /// <inheritdoc />
-    public override bool CanRead => true;
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-    /// <inheritdoc />
-    public override bool CanWrite => false;
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    /// <inheritdoc />
-    public override void Flush() { }
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc />
     public override int Read(Span<byte> buffer)
@@ -87,13 +74,6 @@ public sealed class CheckedEntryStream : Stream
     }
 
     EventFormatException Error(string expected, string found, Exception? inner = null) => new(_file, _entry, _read, expected, found, inner);
-
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -136,24 +116,12 @@ public static class Crc32
 /// <see cref="EventFormatException"/> at the offset of the decompressed data reached. SharpZipLib's inflater can throw
 /// IndexOutOfRangeException on some corrupt Huffman tables (found by fuzzing); that is bad input, not a defect here.
 /// </summary>
-public sealed class DecompressionGuardStream(Stream inner, string file, string? entry = null) : Stream
+public sealed class DecompressionGuardStream(Stream inner, string file, string? entry = null) : ForwardReadStream
 {
     long _read;
 
     /// <inheritdoc />
-    public override bool CanRead => true;
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-    /// <inheritdoc />
-    public override bool CanWrite => false;
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-    /// <inheritdoc />
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    /// <inheritdoc />
-    public override void Flush() { }
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     /// <inheritdoc />
     public override int Read(Span<byte> buffer)
@@ -173,13 +141,6 @@ public sealed class DecompressionGuardStream(Stream inner, string file, string? 
     /// <summary>True for what a decompressor throws on damaged data (not for I/O failures of the file itself).</summary>
     public static bool IsDecompressorFailure(Exception e) => e is ICSharpCode.SharpZipLib.SharpZipBaseException or InvalidDataException
         or IndexOutOfRangeException or ArgumentOutOfRangeException or EndOfStreamException;
-
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

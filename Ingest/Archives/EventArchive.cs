@@ -2,6 +2,7 @@ using System.Text;
 using ICSharpCode.SharpZipLib;
 using ICSharpCode.SharpZipLib.GZip;
 using ICSharpCode.SharpZipLib.Zip;
+using EventSnn.Ingest.Io;
 
 namespace EventSnn.Ingest.Archives;
 
@@ -145,23 +146,13 @@ public static class EventArchive
         || (ex is IOException && ex is not FileNotFoundException && ex is not DirectoryNotFoundException);
 
     /// <summary>Reads an entry stream and closes its archive on dispose; failures inside surface as <see cref="InvalidDataException"/>.</summary>
-    sealed class OwnedStream(Stream inner, IDisposable? owner) : Stream
+    sealed class OwnedStream(Stream inner, IDisposable? owner) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
             try { return inner.Read(buffer); }
             catch (SharpZipBaseException ex) { throw new InvalidDataException("archive data is corrupt: " + ex.Message, ex); }
         }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) { inner.Dispose(); owner?.Dispose(); }

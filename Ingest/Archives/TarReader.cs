@@ -1,4 +1,5 @@
 using System.Text;
+using EventSnn.Ingest.Io;
 
 namespace EventSnn.Ingest.Archives;
 
@@ -215,15 +216,8 @@ public sealed class TarReader
         }
     }
 
-    sealed class EntryStream(TarReader r) : Stream
+    sealed class EntryStream(TarReader r) : ForwardReadStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
         public override int Read(Span<byte> buffer)
         {
             if (r._dataLeft <= 0 || buffer.Length == 0) return 0;
@@ -233,8 +227,5 @@ public sealed class TarReader
             r._position += n;
             return n;
         }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

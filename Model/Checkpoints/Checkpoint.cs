@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
+using EventSnn.Ingest.Io;
 
 namespace EventSnn.Model;
 
@@ -144,17 +145,11 @@ public static class Checkpoint
 }
 
 /// <summary>Reads at most a given number of bytes from a stream; one more is an <see cref="InvalidDataException"/> naming the source.</summary>
-internal sealed class LimitedReadStream(Stream inner, long limit, string where) : Stream
+internal sealed class LimitedReadStream(Stream inner, long limit, string where) : ForwardReadStream
 {
     long _read;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
     public override int Read(Span<byte> buffer)
     {
         int n = inner.Read(buffer[..(int)Math.Min(buffer.Length, limit - _read + 1)]);
@@ -162,9 +157,6 @@ internal sealed class LimitedReadStream(Stream inner, long limit, string where) 
         if (_read > limit) throw new InvalidDataException($"{where}: more than the {limit} bytes it may hold");
         return n;
     }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing)
     {
         if (disposing) inner.Dispose();
