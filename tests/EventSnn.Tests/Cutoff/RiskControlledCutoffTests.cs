@@ -40,20 +40,19 @@ public class RiskControlledCutoffTests(Xunit.Abstractions.ITestOutputHelper outp
     private static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    /// <summary>True risk of thresholds β_t = λ·t: share of population samples correct at T that they make wrong.</summary>
-    private static double TrueRisk(OutputSet population, double lambda)
+    /// <summary>Risk of thresholds β_t = λ·t on a set: share of its samples correct at T that they make wrong.</summary>
+    private static double RiskOf(OutputSet set, double lambda)
     {
-        var policy = new TopKPolicy(RiskControlledCutoff.ThresholdsFor(lambda, T), 0);
-        var outcome = CutoffSimulator.Apply(population, policy);
+        var outcome = CutoffSimulator.Apply(set, new TopKPolicy(RiskControlledCutoff.ThresholdsFor(lambda, T), 0));
         int correctAtT = 0, lost = 0;
-        for (int i = 0; i < population.N; i++)
+        for (int i = 0; i < set.N; i++)
         {
-            float[] y = population.Accumulated(i);
-            if (OutputStatistics.Argmax(y.AsSpan((T - 1) * K, K)) != population.Labels[i]) continue;
+            float[] y = set.Accumulated(i);
+            if (OutputStatistics.Argmax(y.AsSpan((T - 1) * K, K)) != set.Labels[i]) continue;
             correctAtT++;
             if (!outcome.Correct[i]) lost++;
         }
-        return lost / (double)correctAtT;
+        return correctAtT == 0 ? 0 : lost / (double)correctAtT;
     }
 
     [Fact]
@@ -62,7 +61,7 @@ public class RiskControlledCutoffTests(Xunit.Abstractions.ITestOutputHelper outp
         const double delta = 0.05, confidence = 0.9;
         var population = Generate(60_000, new Random(11));
         var grid = RiskControlledCutoff.Grid(Generate(2_000, new Random(12)), 120);
-        var truth = grid.ToDictionary(l => l, l => TrueRisk(population, l));
+        var truth = grid.ToDictionary(l => l, l => RiskOf(population, l));
         // The problem is not trivial: the most aggressive thresholds lose far more than δ, the cautious ones less.
         Assert.True(truth[grid[^1]] > 3 * delta, $"risk at λ = 0 is only {truth[grid[^1]]:0.###}");
         Assert.True(grid.Any(l => truth[l] <= delta / 2 && l < grid[0]), "no grid point is safely below δ");
@@ -80,7 +79,7 @@ public class RiskControlledCutoffTests(Xunit.Abstractions.ITestOutputHelper outp
                 if (truth[chosen.Lambda] > delta) violations++;
             }
             // A plug-in rule for contrast: the most aggressive λ whose empirical risk is ≤ δ.
-            double naive = grid.Last(l => EmpiricalRisk(calibration, l) <= delta);
+            double naive = grid.Last(l => RiskOf(calibration, l) <= delta);
             if (truth[naive] > delta) naiveViolations++;
         }
         output.WriteLine($"violations {violations}/{trials}, plug-in violations {naiveViolations}/{trials}, early exit certified in {exitedEarly}/{trials}");
@@ -91,20 +90,6 @@ public class RiskControlledCutoffTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.True(naiveViolations > allowed, $"the plug-in rule exceeded δ in only {naiveViolations} of {trials}");
         // And the procedure is useful: it certifies an early-exit λ in most splits.
         Assert.True(exitedEarly >= trials * 0.8, $"only {exitedEarly} of {trials} calibrations allowed early exit");
-    }
-
-    private static double EmpiricalRisk(OutputSet set, double lambda)
-    {
-        var outcome = CutoffSimulator.Apply(set, new TopKPolicy(RiskControlledCutoff.ThresholdsFor(lambda, T), 0));
-        int correctAtT = 0, lost = 0;
-        for (int i = 0; i < set.N; i++)
-        {
-            float[] y = set.Accumulated(i);
-            if (OutputStatistics.Argmax(y.AsSpan((T - 1) * K, K)) != set.Labels[i]) continue;
-            correctAtT++;
-            if (!outcome.Correct[i]) lost++;
-        }
-        return correctAtT == 0 ? 0 : lost / (double)correctAtT;
     }
 
     [Fact]
