@@ -34,7 +34,32 @@ public static class Checkpoint
         bool uniform = thresholds.All(t => t == info.Neuron.Threshold);
         var stored = info with { Neuron = info.Neuron with { LayerThresholds = uniform ? null : thresholds } };
         stored.Validate();
+        WriteArchive(path, net, ("info.json", stored), ("metadata.json", metadata ?? new Dictionary<string, string>()));
+    }
 
+    /// <summary>
+    /// Writes the weights of any module with <paramref name="metadata"/> in the checkpoint layout but without
+    /// <c>info.json</c>: the training state of a network that is not a spiking network (an ANN before conversion).
+    /// Read back with <see cref="LoadWeights"/>.
+    /// </summary>
+    public static void SaveWeights(string path, nn.Module net, IReadOnlyDictionary<string, string> metadata)
+        => WriteArchive(path, net, ("metadata.json", metadata));
+
+    /// <summary>
+    /// Loads weights written by <see cref="SaveWeights"/> (or a checkpoint's) into <paramref name="net"/>, which must be the
+    /// same architecture (<paramref name="what"/> names it in errors); returns the metadata.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged or its weights do not fit the network.</exception>
+    public static IReadOnlyDictionary<string, string> LoadWeights(string path, nn.Module net, string what)
+    {
+        using var zip = OpenArchive(path);
+        var metadata = ReadJson<Dictionary<string, string>>(zip, path, "metadata.json");
+        ReadWeights(zip, path, net, what);
+        return metadata;
+    }
+
+    private static void WriteArchive(string path, nn.Module net, params (string Name, object Value)[] json)
+    {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
@@ -44,8 +69,7 @@ public static class Checkpoint
             using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
             {
-                WriteJson(zip, "info.json", stored);
-                WriteJson(zip, "metadata.json", metadata ?? new Dictionary<string, string>());
+                foreach (var (name, value) in json) WriteJson(zip, name, value);
                 var entry = zip.CreateEntry("weights.bin", CompressionLevel.Fastest);
                 using var es = entry.Open();
                 using var writer = new BinaryWriter(es);
@@ -72,6 +96,16 @@ public static class Checkpoint
             net = Architectures.Create(info);
         }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}#info.json: {e.Message}", e); }
+        try { ReadWeights(zip, path, net, $"architecture '{info.Arch}'"); }
+        catch { net.Dispose(); throw; }
+        if (device is not null && device.type != DeviceType.CPU) net.to(device);
+        net.eval();
+        return (net, info);
+    }
+
+    /// <summary>Streams <c>weights.bin</c> into <paramref name="net"/>.</summary>
+    private static void ReadWeights(ZipArchive zip, string path, nn.Module net, string what)
+    {
         var entry = zip.GetEntry("weights.bin") ?? throw new InvalidDataException($"{path}: entry 'weights.bin' is missing");
         // The architecture fixes how many bytes its weights take: a weights.bin declaring or holding more is refused
         // while streaming, never buffered (TorchSharp reads each tensor's shape and checks it against the parameter).
@@ -81,20 +115,15 @@ public static class Checkpoint
         try
         {
             if (entry.Length > expected)
-                throw new InvalidDataException($"{path}#weights.bin: {entry.Length} bytes declared, architecture '{info.Arch}' needs at most {expected}");
+                throw new InvalidDataException($"{path}#weights.bin: {entry.Length} bytes declared, {what} needs at most {expected}");
             using var es = new LimitedReadStream(entry.Open(), expected, $"{path}#weights.bin");
             using var reader = new BinaryReader(new BufferedStream(es, 1 << 16));
             net.load(reader, strict: true);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is not OutOfMemoryException and not InvalidDataException)
         {
-            net.Dispose();
-            if (e is InvalidDataException) throw;
-            throw new InvalidDataException($"{path}#weights.bin: weights do not match architecture '{info.Arch}' ({e.Message})", e);
+            throw new InvalidDataException($"{path}#weights.bin: weights do not match {what} ({e.Message})", e);
         }
-        if (device is not null && device.type != DeviceType.CPU) net.to(device);
-        net.eval();
-        return (net, info);
     }
 
     /// <summary>Reads only the <see cref="ModelInfo"/> of a checkpoint.</summary>

@@ -27,7 +27,7 @@ public static class AnnToSnnConverter
                 throw new InvalidOperationException($"activation {i} of '{ann.Arch}' has threshold λ = {thresholds[i]}; IF conversion needs λ > 0");
         }
         var snn = new ConvertedNetwork(ann.WithActivations, thresholds, mode, inputScale);
-        var device = AnnTrainer.DeviceOf(ann);
+        var device = AnnObjective.DeviceOf(ann);
         if (device.type != DeviceType.CPU) snn.to(device);
         CopyWeights(ann, snn);
         snn.eval();

@@ -70,7 +70,7 @@ public static class ConversionEvaluation
     public static ConversionReport Run(ActivationNetwork ann, ConvertedNetwork snn, IStaticFrameSource source, int timesteps, int batchSize = 128)
     {
         if (source.Count == 0) throw new ArgumentException("the evaluation source is empty");
-        var device = AnnTrainer.DeviceOf(ann);
+        var device = AnnObjective.DeviceOf(ann);
         ann.eval();
         snn.eval();
         var correct = new long[timesteps];
@@ -88,7 +88,7 @@ public static class ConversionEvaluation
         {
             int n = Math.Min(batchSize, source.Count - start);
             using var scope = torch.NewDisposeScope();
-            var (x, y) = AnnTrainer.Batch(source, indices.AsSpan(start, n), sampleSize, null, device);
+            var (x, y) = StaticFrameBatches.Stack(source, indices.AsSpan(start, n), sampleSize, null, device);
             var reference = ann.forward(x);
             var annPrediction = reference.argmax(1);
             annCorrect += annPrediction.eq(y).sum().item<long>();

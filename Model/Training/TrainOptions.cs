@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace EventSnn.Model;
 
-/// <summary>Settings of direct SNN training (METHOD.md §9 defaults).</summary>
+/// <summary>Settings of a training run (METHOD.md §9 defaults), for spiking networks and for ANNs trained for conversion alike.</summary>
 public sealed record TrainOptions
 {
     /// <summary>Training epochs (cosine schedule length).</summary>
@@ -21,7 +21,10 @@ public sealed record TrainOptions
     /// <summary>L2 weight decay on all parameters.</summary>
     public double WeightDecay { get; init; } = 5e-4;
 
-    /// <summary>Task loss: "tet" or "mean" (<see cref="Losses.ByName"/>).</summary>
+    /// <summary>"sgd" (the method's: momentum, weight decay) or "adam" (handy for very short runs).</summary>
+    public string Optimizer { get; init; } = "sgd";
+
+    /// <summary>Task loss of a spiking network: "tet" or "mean" (<see cref="Losses.ByName"/>); ANNs use cross-entropy.</summary>
     public string Loss { get; init; } = "tet";
 
     /// <summary>Weight α of the RCS term; 0 trains the baseline without RCS.</summary>
@@ -41,8 +44,9 @@ public sealed record TrainOptions
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>
-    /// How the best checkpoint is chosen: "validation" (default, on the held-out split) or "test" (the method's
-    /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic).
+    /// How the best checkpoint is chosen: "validation" (default, on the held-out split), "test" (the method's
+    /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic) or
+    /// "last" (the last epoch's weights, as ANN training for conversion uses).
     /// </summary>
     public string Selection { get; init; } = "validation";
 
@@ -70,21 +74,39 @@ public sealed record TrainOptions
         if (RcsAlpha < 0) throw new ArgumentException("RCS alpha must be >= 0");
         if (Dropout < 0 || Dropout >= 1) throw new ArgumentException("dropout must be in [0, 1)");
         if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException("validation fraction must be in [0, 1)");
-        if (Selection is not ("validation" or "test")) throw new ArgumentException($"selection must be 'validation' or 'test', got '{Selection}'");
+        if (Selection is not ("validation" or "test" or "last")) throw new ArgumentException($"selection must be 'validation', 'test' or 'last', got '{Selection}'");
+        if (Optimizer is not ("sgd" or "adam")) throw new ArgumentException($"unknown optimizer '{Optimizer}' (sgd, adam)");
         if (Selection == "validation" && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
         _ = Losses.ByName(Loss);
     }
 }
 
-/// <summary>Progress of training: where it is and the running loss/accuracy of the current epoch.</summary>
-public readonly record struct TrainProgress(int Epoch, int Epochs, string Phase, int Batch, int Batches, double Loss, double Accuracy);
+/// <summary>
+/// Progress of training: where it is (phase "train", "validate" or "test", batch of batches) and the running
+/// loss/accuracy of the current phase; at the end of every epoch one report with phase "epoch" carries the
+/// <see cref="Completed"/> record and the estimated time left.
+/// </summary>
+public readonly record struct TrainProgress(int Epoch, int Epochs, string Phase, int Batch, int Batches, double Loss, double Accuracy)
+{
+    /// <summary>Learning rate of the epoch.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Time spent in the phase so far (the whole epoch for phase "epoch").</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Estimated time to the last epoch, from this run's mean epoch time; set with <see cref="Completed"/>.</summary>
+    public TimeSpan? Eta { get; init; }
+
+    /// <summary>The finished epoch's figures, on the phase-"epoch" report only.</summary>
+    public EpochRecord? Completed { get; init; }
+}
 
 /// <summary>One epoch's figures, as written to <c>train-log.jsonl</c>. Accuracies are fractions in [0, 1]; null when not measured.</summary>
 public sealed record EpochRecord(
     int Epoch, double LearningRate, double Loss, double TaskLoss, double RcsLoss, double TrainAccuracy,
     double? ValidationAccuracy, double? TestAccuracy, double Seconds, int RcsMaskedSamples, int RcsSilentExclusions);
 
-/// <summary>Outcome of <see cref="Trainer.Fit"/>.</summary>
+/// <summary>Outcome of a <see cref="Trainer"/> run.</summary>
 public sealed record TrainResult(
     IReadOnlyList<EpochRecord> Epochs, int BestEpoch, double BestAccuracy, string Selection,
     string BestCheckpoint, string LastCheckpoint, string LogPath, int ResumedFromEpoch);

@@ -8,9 +8,12 @@ using static TorchSharp.torch;
 namespace EventSnn.Model;
 
 /// <summary>
-/// Direct training of a spiking network with BPTT (METHOD.md §3.2, §6, §9): SGD with momentum and weight decay,
-/// cosine learning-rate decay per epoch, TET or mean-output loss plus α·RCS, per-epoch validation and test accuracy,
-/// the best checkpoint kept and the last one written every epoch so training resumes.
+/// The one training loop (METHOD.md §3.2, §3.3, §6, §9) for every kind of network: an
+/// <see cref="ITrainingObjective"/> says what is trained and how its loss is formed (<see cref="SpikingObjective"/>:
+/// TET or mean loss + α·RCS on a spiking network; <see cref="Conversion.AnnObjective"/>: cross-entropy + α·ANN RCS),
+/// an <see cref="IBatchSource"/> supplies the batches. SGD with momentum and weight decay (or Adam), cosine
+/// learning-rate decay per epoch, per-epoch validation and test accuracy, the best checkpoint kept and the last one
+/// written every epoch with the optimizer's state, so every run resumes.
 /// </summary>
 /// <remarks>
 /// Everything runs on the calling thread (TorchSharp dispose scopes are thread-static). On CPU a fixed seed gives
@@ -22,10 +25,11 @@ public sealed class Trainer
     /// <summary>Checkpoint file names inside <see cref="TrainOptions.OutDir"/>.</summary>
     public const string LastName = "last.ckpt", BestName = "best.ckpt", OptimizerName = "last.optim", LogName = "train-log.jsonl";
 
-    private readonly ModelInfo info;
+    private readonly ModelInfo? info;
+    private readonly ITrainingObjective? objective;
     private readonly TrainOptions options;
 
-    /// <summary>Prepares training of <c>info.Arch</c> with <paramref name="options"/>.</summary>
+    /// <summary>Prepares direct training of the spiking network <c>info.Arch</c> with <paramref name="options"/>.</summary>
     public Trainer(ModelInfo info, TrainOptions options)
     {
         info.Validate();
@@ -34,17 +38,34 @@ public sealed class Trainer
         this.options = options;
     }
 
+    /// <summary>Prepares training of <paramref name="objective"/>'s network (the caller keeps owning the objective).</summary>
+    public Trainer(ITrainingObjective objective, TrainOptions options)
+    {
+        options.Validate();
+        this.objective = objective;
+        this.options = options;
+    }
+
     /// <summary>The device training runs on.</summary>
     public Device Device => options.Device ?? (torch.cuda.is_available() ? torch.CUDA : torch.CPU);
 
     /// <summary>
-    /// Trains on <paramref name="train"/> (a stratified held-out part of it validates) and measures
-    /// <paramref name="test"/> (may be null) after every epoch.
+    /// Trains the spiking network on the event frames <paramref name="train"/> (a stratified held-out part of it
+    /// validates; <see cref="TrainOptions.Augmentation"/> translates them) and measures <paramref name="test"/> (may be
+    /// null) after every epoch.
     /// </summary>
     public TrainResult Fit(FrameSet train, FrameSet? test, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
+        if (info is null) throw new InvalidOperationException("this trainer was made for an objective: pass batch sources");
         CheckCompatible(train, "training");
         if (test is not null) CheckCompatible(test, "test");
+        return Fit(new FrameSetBatches(train, options.Augmentation), test is null ? null : new FrameSetBatches(test), progress, cancel);
+    }
+
+    /// <summary>Trains on <paramref name="train"/> and measures <paramref name="test"/> (may be null) after every epoch.</summary>
+    public TrainResult Fit(IBatchSource train, IBatchSource? test, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (train.Count == 0) throw new ArgumentException("training set is empty");
         if (options.Selection == "test" && test is null) throw new ArgumentException("selection 'test' needs a test set");
 
         Directory.CreateDirectory(options.OutDir);
@@ -58,18 +79,22 @@ public sealed class Trainer
         if (trainIdx.Length == 0) throw new ArgumentException($"no training samples left after holding out {valIdx.Length} for validation");
         var device = Device;
 
-        torch.manual_seed(options.Seed);
-        SpikingNetwork net;
+        var obj = objective ?? new SpikingObjective(info!, options);
+        try { return Run(obj, train, test, trainIdx, valIdx, device, lastPath, bestPath, optimPath, logPath, progress, cancel); }
+        finally { if (objective is null) obj.Dispose(); }
+    }
+
+    private TrainResult Run(ITrainingObjective obj, IBatchSource train, IBatchSource? test, int[] trainIdx, int[] valIdx, Device device,
+        string lastPath, string bestPath, string optimPath, string logPath, IProgress<TrainProgress>? progress, CancellationToken cancel)
+    {
         int startEpoch = 0;
         double bestAcc = double.NegativeInfinity;
         int bestEpoch = 0;
         var records = new List<EpochRecord>();
-        if (options.Resume && File.Exists(lastPath))
+        bool resume = options.Resume && File.Exists(lastPath);
+        if (resume)
         {
-            (net, var stored) = Checkpoint.Load(lastPath);
-            if (!SameSettings(stored, info))
-                throw new InvalidOperationException($"{lastPath} was trained with other settings ({stored.Arch}, T={stored.T}, {stored.Height}x{stored.Width}); use a new output folder or --no-resume");
-            var meta = Checkpoint.ReadMetadata(lastPath);
+            var meta = obj.Load(lastPath);
             startEpoch = MetaInt(meta, "epoch", lastPath, 0, options.Epochs);
             bestEpoch = MetaInt(meta, "bestEpoch", lastPath, 0, startEpoch);
             if (!meta.TryGetValue("bestAccuracy", out string? ba) || !double.TryParse(ba, NumberStyles.Float, CultureInfo.InvariantCulture, out bestAcc)
@@ -77,21 +102,21 @@ public sealed class Trainer
                 throw new InvalidDataException($"{lastPath}#metadata.json: 'bestAccuracy' must be a number in [0, 1], found '{ba}'; use --no-resume to start afresh");
             records.AddRange(ReadLog(logPath).Where(r => r.Epoch <= startEpoch));
         }
-        else
-        {
-            net = Architectures.Create(info);
-            if (File.Exists(logPath)) File.Delete(logPath);
-        }
+        else if (File.Exists(logPath)) File.Delete(logPath);
 
-        using var _net = net;
+        var net = obj.Network;
         net.to(device);
-        using var optimizer = torch.optim.SGD(net.parameters(), options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay);
-        if (startEpoch > 0 && File.Exists(optimPath)) optimizer.load_state_dict(optimPath);
+        if (!resume) obj.Initialise(train, device, options);
+        var parameters = net.parameters().Where(p => p.requires_grad).ToList();
+        using optim.Optimizer optimizer = options.Optimizer switch
+        {
+            "sgd" => torch.optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
+            _ => torch.optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+        };
+        if (startEpoch > 0 && File.Exists(optimPath)) LoadOptimizer(optimizer, optimPath);
         RewriteLog(logPath, records);
 
-        var loss = Losses.ByName(options.Loss);
-        var rcs = new RcsRegulariser();
-        using var rcsAlpha = options.RcsAlpha.ToScalar();   // held for the whole run: see StableScalars
+        var runClock = Stopwatch.StartNew();
         int endEpoch = options.MaxEpochsThisRun is int m ? Math.Min(options.Epochs, startEpoch + m) : options.Epochs;
         for (int epoch = startEpoch + 1; epoch <= endEpoch; epoch++)
         {
@@ -100,22 +125,34 @@ public sealed class Trainer
             double lr = LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
-            var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, rcsAlpha, device, progress, cancel);
-            double? valAcc = valIdx.Length > 0 ? Accuracy(net, train, valIdx, device, epoch, "validate", progress, cancel) : null;
-            double? testAcc = test is not null ? Accuracy(net, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, "test", progress, cancel) : null;
+            var stats = TrainEpoch(obj, optimizer, train, trainIdx, epoch, lr, device, progress, cancel);
+            double? valAcc = valIdx.Length > 0 ? Accuracy(obj, train, valIdx, device, epoch, lr, "validate", progress, cancel) : null;
+            double? testAcc = test is not null ? Accuracy(obj, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, lr, "test", progress, cancel) : null;
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
             records.Add(record);
 
-            double selected = (options.Selection == "test" ? testAcc : valAcc) ?? double.NaN;
-            if (selected >= bestAcc)
+            if (options.Selection == "last")
             {
-                bestAcc = selected; bestEpoch = epoch;
-                Checkpoint.Save(bestPath, net, info, Metadata(record, bestAcc, bestEpoch, best: true));
+                bestAcc = testAcc ?? valAcc ?? record.TrainAccuracy; bestEpoch = epoch;
+            }
+            else
+            {
+                double selected = (options.Selection == "test" ? testAcc : valAcc) ?? double.NaN;
+                if (selected >= bestAcc)
+                {
+                    bestAcc = selected; bestEpoch = epoch;
+                    obj.Save(bestPath, Metadata(record, bestAcc, bestEpoch, best: true));
+                }
             }
             AppendLog(logPath, record);
-            Checkpoint.Save(lastPath, net, info, Metadata(record, bestAcc, bestEpoch, best: false));
+            obj.Save(lastPath, Metadata(record, bestAcc, bestEpoch, best: false));
             SaveOptimizer(optimizer, optimPath);
+
+            var eta = TimeSpan.FromSeconds(runClock.Elapsed.TotalSeconds / (epoch - startEpoch) * (options.Epochs - epoch));
+            progress?.Report(new TrainProgress(epoch, options.Epochs, "epoch", 1, 1, record.Loss, record.TrainAccuracy)
+            { LearningRate = lr, Elapsed = watch.Elapsed, Eta = eta, Completed = record });
         }
+        if (options.Selection == "last") bestPath = lastPath;
         return new TrainResult(records, bestEpoch, bestAcc, SelectionLabel, bestPath, lastPath, logPath, startEpoch);
     }
 
@@ -129,9 +166,12 @@ public sealed class Trainer
         return v;
     }
 
-    private string SelectionLabel => options.Selection == "test"
-        ? "best-by-test (the method's choice: chosen on the test split, so its test accuracy is optimistic)"
-        : $"best-by-validation ({options.ValidationFraction:0.##} of the training split held out)";
+    private string SelectionLabel => options.Selection switch
+    {
+        "test" => "best-by-test (the method's choice: chosen on the test split, so its test accuracy is optimistic)",
+        "last" => "last epoch",
+        _ => $"best-by-validation ({options.ValidationFraction:0.##} of the training split held out)",
+    };
 
     private Dictionary<string, string> Metadata(EpochRecord r, double bestAcc, int bestEpoch, bool best)
     {
@@ -155,119 +195,97 @@ public sealed class Trainer
         return d;
     }
 
-    private EpochRecord TrainEpoch(SpikingNetwork net, TorchSharp.Modules.SGD optimizer, FrameSet data, int[] indices, int epoch,
-        Func<Tensor, Tensor, Tensor> loss, RcsRegulariser rcs, Scalar rcsAlpha, Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
+    private EpochRecord TrainEpoch(ITrainingObjective obj, optim.Optimizer optimizer, IBatchSource data, int[] indices, int epoch, double lr,
+        Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
     {
-        net.train();
-        bool useRcs = options.RcsAlpha > 0;
-        foreach (var l in net.SpikingLayers) l.RecordResponse = useRcs;
-        if (options.Dropout > 0)
-        {
-            net.SpikeDropoutSeed = options.Seed * 100_000L + epoch * 100L;
-            net.SpikeDropout = options.Dropout;
-        }
+        obj.Network.train();
+        obj.BeginEpoch(epoch);
         var rng = new Random(unchecked(options.Seed + epoch));
         var order = (int[])indices.Clone();
         rng.Shuffle(order);
         int batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
         double sumLoss = 0, sumTask = 0, sumRcs = 0; long correct = 0, seen = 0; int masked = 0, silent = 0;
+        var clock = Stopwatch.StartNew();
         try
         {
             for (int b = 0; b < batches; b++)
             {
                 cancel.ThrowIfCancellationRequested();
-                var batch = order.AsSpan(b * options.BatchSize, Math.Min(options.BatchSize, order.Length - b * options.BatchSize)).ToArray();
+                int n = Math.Min(options.BatchSize, order.Length - b * options.BatchSize);
+                if (n < obj.MinimumBatch && b > 0) break;
+                var batch = order.AsSpan(b * options.BatchSize, n);
                 using var scope = torch.NewDisposeScope();
-                var (x, y) = MakeBatch(data, batch, device, options.Augmentation, rng);
-                var outputs = net.call(x);
-                var task = loss(outputs, y);
-                var total = task;
-                if (useRcs)
-                {
-                    var responses = net.SpikingLayers.Select(l => l.TakeResponse() ?? throw new InvalidOperationException($"layer {l.Name} recorded no response")).ToList();
-                    try
-                    {
-                        var r = rcs.Compute(responses, outputs, y);
-                        total = task.add(r.Loss.mul(rcsAlpha), StableScalars.IntOne);   // task + α·RCS
-                        sumRcs += r.Loss.to_type(ScalarType.Float64).item<double>() * batch.Length;
-                        masked += r.MaskedSamples; silent += r.SilentExclusions;
-                        optimizer.zero_grad();
-                        total.backward();
-                    }
-                    finally { foreach (var t in responses) t.Dispose(); }
-                }
-                else
-                {
-                    optimizer.zero_grad();
-                    total.backward();
-                }
-                StableSgd.Step(optimizer);   // optimizer.step() makes temporary Scalars for every parameter
-                sumLoss += total.to_type(ScalarType.Float64).item<double>() * batch.Length;
-                sumTask += task.to_type(ScalarType.Float64).item<double>() * batch.Length;
-                correct += outputs.detach().sum(new long[] { 0 }).argmax(1).eq(y).sum().item<long>();
-                seen += batch.Length;
-                progress?.Report(new TrainProgress(epoch, options.Epochs, "train", b + 1, batches, sumLoss / seen, (double)correct / seen));
+                var (x, y) = data.Batch(batch, rng, device);
+                var l = obj.Loss(x, y);
+                optimizer.zero_grad();
+                l.Total.backward();
+                if (optimizer is TorchSharp.Modules.SGD sgd) StableSgd.Step(sgd);   // SGD.step() makes temporary Scalars for every parameter
+                else optimizer.step();
+                if (l.Regulariser is not null) sumRcs += l.Regulariser.to_type(ScalarType.Float64).item<double>() * n;
+                masked += l.MaskedSamples; silent += l.SilentExclusions;
+                sumLoss += l.Total.to_type(ScalarType.Float64).item<double>() * n;
+                sumTask += l.Task.to_type(ScalarType.Float64).item<double>() * n;
+                correct += l.Scores.argmax(1).eq(y).sum().item<long>();
+                seen += n;
+                progress?.Report(new TrainProgress(epoch, options.Epochs, "train", b + 1, batches, sumLoss / seen, (double)correct / seen)
+                { LearningRate = lr, Elapsed = clock.Elapsed });
             }
         }
-        finally
-        {
-            foreach (var l in net.SpikingLayers) l.RecordResponse = false;
-            net.SpikeDropout = 0;
-        }
+        finally { obj.EndEpoch(); }
         return new EpochRecord(epoch, 0, sumLoss / Math.Max(1, seen), sumTask / Math.Max(1, seen), sumRcs / Math.Max(1, seen),
             (double)correct / Math.Max(1, seen), null, null, 0, masked, silent);
     }
 
     /// <summary>Accuracy of the accumulated output at T (<c>argmax Σ_t O(t)</c>) over <paramref name="indices"/> of <paramref name="data"/>, in eval mode.</summary>
     public static double Accuracy(SpikingNetwork net, FrameSet data, int[] indices, Device device, int batchSize = 32)
-        => Accuracy(net, data, indices, device, 0, "evaluate", null, default, batchSize);
-
-    private static double Accuracy(SpikingNetwork net, FrameSet data, int[] indices, Device device, int epoch, string phase,
-        IProgress<TrainProgress>? progress, CancellationToken cancel, int batchSize = 32)
     {
         if (indices.Length == 0) return double.NaN;
         net.eval();
+        var source = new FrameSetBatches(data);
+        long correct = 0;
+        using var noGrad = torch.no_grad();
+        for (int start = 0; start < indices.Length; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            var (x, y) = source.Batch(indices.AsSpan(start, Math.Min(batchSize, indices.Length - start)), null, device);
+            correct += net.call(x).sum(new long[] { 0 }).argmax(1).eq(y).sum().item<long>();
+        }
+        return (double)correct / indices.Length;
+    }
+
+    private static double Accuracy(ITrainingObjective obj, IBatchSource data, int[] indices, Device device, int epoch, double lr, string phase,
+        IProgress<TrainProgress>? progress, CancellationToken cancel, int batchSize = 32)
+    {
+        if (indices.Length == 0) return double.NaN;
+        obj.Network.eval();
         long correct = 0;
         int batches = (indices.Length + batchSize - 1) / batchSize;
+        var clock = Stopwatch.StartNew();
         using var noGrad = torch.no_grad();
         for (int b = 0; b < batches; b++)
         {
             cancel.ThrowIfCancellationRequested();
-            var batch = indices.AsSpan(b * batchSize, Math.Min(batchSize, indices.Length - b * batchSize)).ToArray();
+            var batch = indices.AsSpan(b * batchSize, Math.Min(batchSize, indices.Length - b * batchSize));
             using var scope = torch.NewDisposeScope();
-            var (x, y) = MakeBatch(data, batch, device, null, null);
-            correct += net.call(x).sum(new long[] { 0 }).argmax(1).eq(y).sum().item<long>();
-            progress?.Report(new TrainProgress(epoch, 0, phase, b + 1, batches, double.NaN, (double)correct / Math.Min(indices.Length, (b + 1) * batchSize)));
+            var (x, y) = data.Batch(batch, null, device);
+            correct += obj.Scores(x).argmax(1).eq(y).sum().item<long>();
+            progress?.Report(new TrainProgress(epoch, 0, phase, b + 1, batches, double.NaN, (double)correct / Math.Min(indices.Length, (b + 1) * batchSize))
+            { LearningRate = lr, Elapsed = clock.Elapsed });
         }
         return (double)correct / indices.Length;
     }
 
     /// <summary>Stacks samples into <c>x [T, N, 2, H, W]</c> (time leading, METHOD.md §1) and labels <c>[N]</c> on <paramref name="device"/>.</summary>
     public static (Tensor X, Tensor Y) MakeBatch(FrameSet data, int[] batch, Device device, RandomTranslation? augmentation, Random? rng)
-    {
-        int size = data.SampleSize;
-        var buffer = new float[(long)batch.Length * size];
-        var labels = new long[batch.Length];
-        for (int i = 0; i < batch.Length; i++)
-        {
-            var span = buffer.AsSpan(i * size, size);
-            data.CopySample(batch[i], span);
-            if (augmentation is not null) augmentation.Apply(span, data.T, data.Channels, data.Height, data.Width, rng!);
-            labels[i] = data.Labels[batch[i]];
-        }
-        using var cpu = torch.tensor(buffer, new long[] { batch.Length, data.T, data.Channels, data.Height, data.Width });
-        var x = cpu.permute(1, 0, 2, 3, 4).contiguous().to(device);
-        var y = torch.tensor(labels).to(device);
-        return (x, y);
-    }
+        => new FrameSetBatches(data, augmentation).Batch(batch, rng, device);
 
     /// <summary>Stratified split of sample indices: about <paramref name="fraction"/> of each class goes to validation (seeded).</summary>
-    public static (int[] Train, int[] Validation) SplitValidation(int[] labels, double fraction, int seed)
+    public static (int[] Train, int[] Validation) SplitValidation(IReadOnlyList<int> labels, double fraction, int seed)
     {
-        if (fraction <= 0) return (Enumerable.Range(0, labels.Length).ToArray(), []);
+        if (fraction <= 0) return (Enumerable.Range(0, labels.Count).ToArray(), []);
         var rng = new Random(seed);
         var train = new List<int>(); var val = new List<int>();
-        foreach (var group in Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key))
+        foreach (var group in Enumerable.Range(0, labels.Count).GroupBy(i => labels[i]).OrderBy(g => g.Key))
         {
             var idx = group.ToArray();
             rng.Shuffle(idx);
@@ -278,27 +296,41 @@ public sealed class Trainer
         return (train.ToArray(), val.ToArray());
     }
 
-    // Records holding arrays compare by reference, so compare their JSON; stored per-layer thresholds are not settings.
-    private static bool SameSettings(ModelInfo a, ModelInfo b)
-    {
-        static string Key(ModelInfo i) => JsonSerializer.Serialize(i with { Neuron = i.Neuron with { LayerThresholds = null } }, Checkpoint.JsonOptions);
-        return Key(a) == Key(b);
-    }
-
     private void CheckCompatible(FrameSet set, string what)
     {
-        if (set.T != info.T || set.Height != info.Height || set.Width != info.Width || set.Channels != info.InputChannels)
+        if (set.T != info!.T || set.Height != info.Height || set.Width != info.Width || set.Channels != info.InputChannels)
             throw new ArgumentException($"{what} frames are {set.T}x{set.Channels}x{set.Height}x{set.Width}, the network expects {info.T}x{info.InputChannels}x{info.Height}x{info.Width}");
         if (set.ClassNames.Count != info.Classes)
             throw new ArgumentException($"{what} set has {set.ClassNames.Count} classes, the network {info.Classes}");
         if (set.Count == 0) throw new ArgumentException($"{what} set is empty");
     }
 
-    private static void SaveOptimizer(TorchSharp.Modules.SGD optimizer, string path)
+    private static void SaveOptimizer(optim.Optimizer optimizer, string path)
     {
         string tmp = path + ".tmp";
-        optimizer.save_state_dict(tmp);
+        switch (optimizer)
+        {
+            case TorchSharp.Modules.SGD sgd: sgd.save_state_dict(tmp); break;
+            case TorchSharp.Modules.Adam adam: adam.save_state_dict(tmp); break;
+            default: return;
+        }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    private static void LoadOptimizer(optim.Optimizer optimizer, string path)
+    {
+        try
+        {
+            switch (optimizer)
+            {
+                case TorchSharp.Modules.SGD sgd: sgd.load_state_dict(path); break;
+                case TorchSharp.Modules.Adam adam: adam.load_state_dict(path); break;
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"{path}: not the optimizer state of this run ({e.Message}); use --no-resume to start afresh", e);
+        }
     }
 
     private static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };

@@ -39,10 +39,11 @@ internal static class Ann2SnnCommand
         var exportPt = new Option<string?>("--export-pt") { Description = "Also write the trained ANN as a PyTorch state dict" };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp (0 = its default)", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON" };
+        var noResume = new Option<bool>("--no-resume") { Description = "Start the ANN training afresh even if <out>.ann/ holds an interrupted run" };
 
         var cmd = new Command("ann2snn", "Train a QCFS ANN (optionally with RCS) and convert it to an IF-neuron SNN.");
         foreach (Option o in new Option[] { dataset, root, arch, activation, levels, alpha, t, epochs, batch, lr, wd, optimizer, seed, output,
-                     downsample, inputMode, thresholdPercentile, window, cache, noAugment, maxTrain, maxTest, importPt, exportPt, threads, json })
+                     downsample, inputMode, thresholdPercentile, window, cache, noAugment, maxTrain, maxTest, importPt, exportPt, threads, json, noResume })
             cmd.Options.Add(o);
         cmd.SetAction((parse, cancel) =>
         {
@@ -53,7 +54,7 @@ internal static class Ann2SnnCommand
                 Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Optimizer = parse.GetValue(optimizer)!,
                 Seed = parse.GetValue(seed), Out = parse.GetValue(output)!, Downsample = parse.GetValue(downsample), InputMode = parse.GetValue(inputMode)!, ThresholdPercentile = parse.GetValue(thresholdPercentile), Window = parse.GetValue(window),
                 CacheDir = parse.GetValue(cache), Augment = !parse.GetValue(noAugment), MaxTrain = parse.GetValue(maxTrain), MaxTest = parse.GetValue(maxTest),
-                ImportPt = parse.GetValue(importPt), ExportPt = parse.GetValue(exportPt), Threads = parse.GetValue(threads), Json = parse.GetValue(json),
+                ImportPt = parse.GetValue(importPt), ExportPt = parse.GetValue(exportPt), Threads = parse.GetValue(threads), Json = parse.GetValue(json), Resume = !parse.GetValue(noResume),
             };
             return Task.FromResult(Ann2SnnRunner.Run(request, cancel));
         });

@@ -29,4 +29,8 @@ internal sealed record Ann2SnnRequest
     public string? ExportPt { get; init; }
     public int Threads { get; init; }
     public bool Json { get; init; }
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Where the ANN's training state (last weights, optimizer, log) is kept so an interrupted run resumes.</summary>
+    public string TrainDir => Out + ".ann";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using EventSnn.Datasets;
 using EventSnn.Model;
+using EventSnn.Cli.Model;
 using EventSnn.Model.Conversion;
 using TorchSharp;
 
@@ -40,7 +41,7 @@ internal static class Ann2SnnRunner
             using var ann = FrameArchitectures.Create(r.Arch, shape, _ => MakeActivation(r));
             if (device.type != DeviceType.CPU) ann.to(device);
 
-            IReadOnlyList<AnnEpochReport> epochs = Array.Empty<AnnEpochReport>();
+            IReadOnlyList<EpochRecord> epochs = Array.Empty<EpochRecord>();
             if (r.ImportPt is string import)
             {
                 PyTorchStateDict.Import(ann, import);
@@ -48,12 +49,16 @@ internal static class Ann2SnnRunner
             }
             else
             {
-                var options = new AnnTrainOptions
+                var options = new TrainOptions
                 {
                     Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, WeightDecay = r.WeightDecay, Optimizer = r.Optimizer,
-                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Augment = r.Augment, ThresholdPercentile = r.ThresholdPercentile,
+                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Selection = "last", ValidationFraction = 0, OutDir = r.TrainDir, Resume = r.Resume, Device = device,
                 };
-                epochs = AnnTrainer.Train(ann, data.Train, null, options, new EpochLines(r.Epochs), cancel);
+                using var objective = new AnnObjective(ann, r.RcsAlpha, r.ThresholdPercentile);
+                var printer = new EpochPrinter(interactive: false, indent: "  ");
+                if (r.Resume && File.Exists(Path.Combine(r.TrainDir, Trainer.LastName)))
+                    Console.Error.WriteLine($"  resuming the ANN training kept in {r.TrainDir} (--no-resume starts afresh)");
+                epochs = new Trainer(objective, options).Fit(new StaticFrameBatches(data.Train, r.Augment), null, printer, cancel).Epochs;
             }
             ann.eval();
             if (r.ExportPt is string export) PyTorchStateDict.Export(ann, export);
@@ -115,13 +120,6 @@ internal static class Ann2SnnRunner
     private static string Inv(double v) => v.ToString("0.#####", CultureInfo.InvariantCulture);
 
     private static string Pct(double v) => (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
-
-    /// <summary>One stderr line per epoch, written on the training thread so lines stay in order.</summary>
-    private sealed class EpochLines(int total) : IProgress<AnnEpochReport>
-    {
-        public void Report(AnnEpochReport e) => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  epoch {e.Epoch}/{total}: loss {e.TaskLoss:0.0000}, RCS {e.RcsLoss:0.000}, train {Pct(e.TrainAccuracy)}, {e.Elapsed.TotalSeconds:0.0} s"));
-    }
 }
 
 /// <summary>What `eventsnn ann2snn` produced and measured (also written as <c>&lt;checkpoint&gt;.conversion.json</c>).</summary>
@@ -141,5 +139,5 @@ internal static class Ann2SnnRunner
 /// <param name="Agreement">Fraction of SNN predictions equal to the ANN's, t = 1..T.</param>
 /// <param name="Thresholds">IF thresholds λ per layer.</param>
 internal sealed record Ann2SnnSummary(string Checkpoint, string Dataset, string Arch, string Activation, int Levels, double RcsAlpha, int T,
-    string InputMode, int TestSamples, IReadOnlyList<AnnEpochReport> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
+    string InputMode, int TestSamples, IReadOnlyList<EpochRecord> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
     double[] Agreement, double[] Thresholds);

@@ -57,7 +57,7 @@ internal static class TrainRunner
             using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
             using var trainUsed = r.MaxTrain > 0 && r.MaxTrain < train.Count ? Stratified(train, r.MaxTrain, r.Seed) : null;
 
-            var result = Train(trainer, trainUsed ?? train, test.Count > 0 ? test : null, options.ValidationFraction > 0, cancel);
+            var result = Train(trainer, trainUsed ?? train, test.Count > 0 ? test : null, cancel);
             PrintSummary(result, r);
             return 0;
         }
@@ -125,12 +125,10 @@ internal static class TrainRunner
         return set.Subset(pick);
     }
 
-    private static TrainResult Train(Trainer trainer, FrameSet train, FrameSet? test, bool hasValidation, CancellationToken cancel)
+    private static TrainResult Train(Trainer trainer, FrameSet train, FrameSet? test, CancellationToken cancel)
     {
         bool interactive = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsErrorRedirected;
-        var progress = new EpochPrinter(interactive, trainer.LearningRateAt);
-        if (hasValidation) progress.ExpectedPhases.Add("validate");
-        if (test is not null) progress.ExpectedPhases.Add("test");
+        var progress = new EpochPrinter(interactive);
         try { return trainer.Fit(train, test, progress, cancel); }
         finally { progress.Finish(); }
     }
