@@ -26,8 +26,7 @@ internal sealed class EpochPrinter(bool interactive, string indent = "") : IProg
             return;
         }
         string Pct(double? a) => a is double v && !double.IsNaN(v) ? (100 * v).ToString("0.0", Inv) + "%" : "-";
-        string rcs = r.RcsLoss > 0 ? $"  rcs {r.RcsLoss.ToString("0.0000", Inv)}" : "";
-        string line = $"{indent}epoch {r.Epoch}/{p.Epochs}  loss {r.Loss.ToString("0.0000", Inv)}{rcs}  train {Pct(r.TrainAccuracy)}  val {Pct(r.ValidationAccuracy)}  test {Pct(r.TestAccuracy)}  " +
+        string line = $"{indent}epoch {r.Epoch}/{p.Epochs}  loss {r.Loss.ToString("0.0000", Inv)}  train {Pct(r.TrainAccuracy)}  val {Pct(r.ValidationAccuracy)}  test {Pct(r.TestAccuracy)}  " +
                       $"{r.Seconds.ToString("0.0", Inv)} s  lr {r.LearningRate.ToString("0.#####", Inv)}  eta {Eta(p.Eta?.TotalSeconds ?? 0)}";
         if (_lineOpen) Console.Error.Write("\r" + new string(' ', 110) + "\r");
         Console.Error.WriteLine(line);
