@@ -70,7 +70,6 @@ public static class AnnTrainer
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, Math.Max(1, options.Epochs), 0);
         var rng = new Random(options.Seed);
         var recorder = new AnnRcsRecorder();
-        using var alpha = options.RcsAlpha.ToScalar();   // held for the whole run: see StableScalars
         var buffer = new float[options.BatchSize * train.Channels * train.Height * train.Width];
         var history = new List<AnnEpochReport>();
         int sampleSize = train.Channels * train.Height * train.Width;
@@ -114,7 +113,7 @@ public static class AnnTrainer
                     if (options.RcsAlpha > 0)
                     {
                         var rcs = AnnRcs.Loss(recorder.Ratios, AnnRcs.CorrectMask(logits, y));
-                        loss = task.add(rcs, alpha);
+                        loss = TensorMath.AddScaled(task, rcs, options.RcsAlpha);
                         rcsSum += rcs.item<float>();
                     }
                     loss.backward();

@@ -91,7 +91,6 @@ public sealed class Trainer
 
         var loss = Losses.ByName(options.Loss);
         var rcs = new RcsRegulariser();
-        using var rcsAlpha = options.RcsAlpha.ToScalar();   // held for the whole run: see StableScalars
         int endEpoch = options.MaxEpochsThisRun is int m ? Math.Min(options.Epochs, startEpoch + m) : options.Epochs;
         for (int epoch = startEpoch + 1; epoch <= endEpoch; epoch++)
         {
@@ -100,7 +99,7 @@ public sealed class Trainer
             double lr = LearningRateAt(epoch);
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
-            var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, rcsAlpha, device, progress, cancel);
+            var stats = TrainEpoch(net, optimizer, train, trainIdx, epoch, loss, rcs, options.RcsAlpha, device, progress, cancel);
             double? valAcc = valIdx.Length > 0 ? Accuracy(net, train, valIdx, device, epoch, "validate", progress, cancel) : null;
             double? testAcc = test is not null ? Accuracy(net, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, "test", progress, cancel) : null;
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
@@ -156,7 +155,7 @@ public sealed class Trainer
     }
 
     private EpochRecord TrainEpoch(SpikingNetwork net, TorchSharp.Modules.SGD optimizer, FrameSet data, int[] indices, int epoch,
-        Func<Tensor, Tensor, Tensor> loss, RcsRegulariser rcs, Scalar rcsAlpha, Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
+        Func<Tensor, Tensor, Tensor> loss, RcsRegulariser rcs, double rcsAlpha, Device device, IProgress<TrainProgress>? progress, CancellationToken cancel)
     {
         net.train();
         bool useRcs = options.RcsAlpha > 0;
@@ -188,7 +187,7 @@ public sealed class Trainer
                     try
                     {
                         var r = rcs.Compute(responses, outputs, y);
-                        total = task.add(r.Loss.mul(rcsAlpha), StableScalars.IntOne);   // task + α·RCS
+                        total = TensorMath.Add(task, TensorMath.Scale(r.Loss, rcsAlpha));   // task + α·RCS
                         sumRcs += r.Loss.to_type(ScalarType.Float64).item<double>() * batch.Length;
                         masked += r.MaskedSamples; silent += r.SilentExclusions;
                         optimizer.zero_grad();
