@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -62,7 +63,7 @@ public abstract class ActivationNetwork : nn.Module<Tensor, Tensor>
                     nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                     break;
                 case TorchSharp.Modules.BatchNorm bn:
-                    bn.weight?.fill_(1.0);
+                    if (bn.weight is { } weight) FillInPlace(weight, 1.0);
                     bn.bias?.zero_();
                     break;
                 case TorchSharp.Modules.Linear linear:

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -39,8 +40,7 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     {
         var residual = _residual.forward(x);
         var shortcut = _shortcut is null ? x : _shortcut.forward(x);
-        // add with an explicit alpha: `residual + shortcut` passes a temporary Scalar(1) (see StableScalars).
-        return _activation.forward(residual.add(shortcut, StableScalars.IntOne));
+        return _activation.forward(Add(residual, shortcut));
     }
 }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -20,7 +21,7 @@ public abstract class AnnActivation : nn.Module<Tensor, Tensor>
     protected AnnActivation(string name, double initialThreshold, bool trainable) : base(name)
     {
         if (!(initialThreshold > 0)) throw new ArgumentOutOfRangeException(nameof(initialThreshold), "threshold must be positive");
-        vthr = new TorchSharp.Modules.Parameter(torch.full(1, (float)initialThreshold), requires_grad: trainable);
+        vthr = new TorchSharp.Modules.Parameter(Full([1], (float)initialThreshold), requires_grad: trainable);
         register_parameter("vthr", vthr);
     }
 
@@ -66,7 +67,7 @@ public abstract class AnnActivation : nn.Module<Tensor, Tensor>
         long k = Math.Clamp((long)Math.Ceiling(percentile / 100.0 * a.shape[0]), 1, a.shape[0]);
         var (values, _) = a.kthvalue(k, 0, false);
         double value = values.item<float>();
-        vthr.fill_(Math.Max(value, 1e-3));
+        FillInPlace(vthr, Math.Max(value, 1e-3));
     }
 
     /// <summary>The constrained activation h(z).</summary>

@@ -15,7 +15,6 @@ public sealed class AnnObjective(ActivationNetwork network, double rcsAlpha = 0,
 {
     private readonly List<AnnActivation> activations = network.Activations.OfType<AnnActivation>().ToList();
     private readonly AnnRcsRecorder recorder = new();
-    private readonly Scalar alpha = rcsAlpha.ToScalar();   // held for the whole run: see StableScalars
 
     /// <inheritdoc/>
     public nn.Module Network => network;
@@ -63,7 +62,7 @@ public sealed class AnnObjective(ActivationNetwork network, double rcsAlpha = 0,
         if (!(rcsAlpha > 0)) return new ObjectiveLoss(task, task, null, logits.detach());
         var rcs = AnnRcs.Loss(recorder.Ratios, AnnRcs.CorrectMask(logits, y));
         recorder.Clear();
-        return new ObjectiveLoss(task.add(rcs, alpha), task, rcs, logits.detach());
+        return new ObjectiveLoss(TensorMath.AddScaled(task, rcs, rcsAlpha), task, rcs, logits.detach());
     }
 
     /// <inheritdoc/>
@@ -102,7 +101,7 @@ public sealed class AnnObjective(ActivationNetwork network, double rcsAlpha = 0,
     }
 
     /// <inheritdoc/>
-    public void Dispose() => alpha.Dispose();
+    public void Dispose() { }
 
     /// <summary>Top-1 accuracy of the ANN (evaluation mode) on a source, fraction in [0, 1].</summary>
     public static double Accuracy(ActivationNetwork network, IStaticFrameSource source, int batchSize = 256)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -20,9 +21,7 @@ public static class AnnRcs
         using var scope = torch.NewDisposeScope();
         var a = nn.functional.relu(preActivation).reshape(preActivation.shape[0], -1);
         var layerMax = a.max();
-        // a·a rather than square(): TorchSharp's square is pow with a temporary Scalar exponent, which a finalizer can
-        // free mid-call (a training run crashed in pow_Tensor_Scalar; see StableScalars).
-        var rms = a.mul(a).mean(new long[] { 1 }).add(StableScalars.RcsEpsilon, StableScalars.One).sqrt();
+        var rms = Add(a.mul(a).mean(new long[] { 1 }), RcsRegulariser.Epsilon).sqrt();   // √(mean a² + ε)
         return layerMax.div(rms).MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -17,7 +18,7 @@ public sealed class ClipActivation : AnnActivation
     protected override Tensor Constrain(Tensor z)
     {
         using var scope = torch.NewDisposeScope();
-        var y = nn.functional.relu(z).div(vthr).clamp(StableScalars.Zero, StableScalars.One).mul(vthr);
+        var y = Clamp(nn.functional.relu(z).div(vthr), 0, 1).mul(vthr);   // λ·clamp(z/λ, 0, 1)
         return y.MoveToOuterDisposeScope();
     }
 }

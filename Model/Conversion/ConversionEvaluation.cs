@@ -1,5 +1,6 @@
 using EventSnn.Datasets;
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -19,8 +20,6 @@ public sealed record ConversionReport(int Samples, double AnnAccuracy, double[] 
 /// <summary>Runs a converted network next to its ANN and measures accuracy and output error per timestep.</summary>
 public static class ConversionEvaluation
 {
-    // Owned, never collected: see StableScalars.
-    private static readonly Scalar TinyNorm = 1e-12.ToScalar();
 
     /// <summary>
     /// Feeds <paramref name="x"/> [N, C, H, W] at every one of <paramref name="timesteps"/> steps (single-step mode,
@@ -44,12 +43,11 @@ public static class ConversionEvaluation
             {
                 using var scope = torch.NewDisposeScope();
                 var o = snn.Step(inputAt(t));
-                var next = sum is null ? o.clone() : sum.add(o, StableScalars.One);
+                var next = sum is null ? o.clone() : Add(sum, o);
                 next.DetachFromDisposeScope();
                 sum?.Dispose();
                 sum = next;
-                using var steps = ((double)(t + 1)).ToScalar();
-                means[t] = sum.div(steps).DetachFromDisposeScope();
+                means[t] = Divide(sum, t + 1).DetachFromDisposeScope();   // Y(t) / t
             }
             sum?.Dispose();
             var y = torch.stack(means);
@@ -92,7 +90,7 @@ public static class ConversionEvaluation
             var reference = ann.forward(x);
             var annPrediction = reference.argmax(1);
             annCorrect += annPrediction.eq(y).sum().item<long>();
-            var referenceNorm = reference.norm(1).clamp_min(TinyNorm);
+            var referenceNorm = ClampMin(reference.norm(1), 1e-12);
             Tensor Input(int t)
             {
                 if (sliced is null) return x;
@@ -108,7 +106,7 @@ public static class ConversionEvaluation
                 var prediction = m.argmax(1);
                 correct[t] += prediction.eq(y).sum().item<long>();
                 agree[t] += prediction.eq(annPrediction).sum().item<long>();
-                error[t] += m.add(reference, StableScalars.MinusOne).norm(1).div(referenceNorm).sum().item<float>();
+                error[t] += Subtract(m, reference).norm(1).div(referenceNorm).sum().item<float>();
             }
         }
         int count = source.Count;

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -60,7 +61,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
         if (expectedLayers is { } expected && _neurons.Count != expected)
             throw new ArgumentException($"architecture '{_body.Arch}' has {_neurons.Count} activation layers, {expected} thresholds given");
         register_module("body", _body);
-        input_scale = torch.full(1, inputScale);
+        input_scale = Full([1], inputScale);
         register_buffer("input_scale", input_scale);
     }
 
@@ -107,7 +108,7 @@ public sealed class ConvertedNetwork : SpikingNetwork
         using var scope = torch.NewDisposeScope();
         if (_inputSum is not null && !_inputSum.shape.SequenceEqual(x.shape))
             throw new InvalidOperationException($"input shape changed within a sample ([{string.Join(", ", _inputSum.shape)}] then [{string.Join(", ", x.shape)}]); call ResetState between samples");
-        var sum = _inputSum is null ? x.clone() : _inputSum.add(x, StableScalars.One);
+        var sum = _inputSum is null ? x.clone() : Add(_inputSum, x);
         sum.DetachFromDisposeScope();
         _inputSum?.Dispose();
         _inputSum = sum;
@@ -130,8 +131,8 @@ public sealed class ConvertedNetwork : SpikingNetwork
         {
             var sum = state.Next("input_sum", x.shape.AsSpan(1), x.dtype, 0);
             var steps = state.Next("input_steps", ReadOnlySpan<long>.Empty, x.dtype, 0);
-            sum.add_(x, StableScalars.One);
-            steps.add_(StableScalars.One);
+            AddInPlace(sum, x);
+            AddInPlace(steps, 1.0);
             var shape = new long[x.dim()];
             Array.Fill(shape, 1L);
             shape[0] = x.shape[0];

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -19,20 +20,17 @@ public sealed class QcfsActivation : AnnActivation
     {
         if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels), "levels must be ≥ 1");
         Levels = levels;
-        _levels = ((double)levels).ToScalar();
     }
-
-    private readonly Scalar _levels;
 
     public override string Kind => "qcfs";
 
     protected override Tensor Constrain(Tensor z)
     {
         using var scope = torch.NewDisposeScope();
-        // Explicit long-lived scalars throughout: see StableScalars.
-        var u = nn.functional.relu(z).div(vthr).mul(_levels).add(StableScalars.Half, StableScalars.One);
+        // λ·clamp(⌊L·z/λ + 1/2⌋ / L, 0, 1)
+        var u = Add(Scale(nn.functional.relu(z).div(vthr), Levels), 0.5);
         var floored = StraightThroughFloor(u);
-        var y = floored.div(_levels).clamp(StableScalars.Zero, StableScalars.One).mul(vthr);
+        var y = Clamp(Divide(floored, Levels), 0, 1).mul(vthr);
         return y.MoveToOuterDisposeScope();
     }
 
@@ -40,7 +38,7 @@ public sealed class QcfsActivation : AnnActivation
     public static Tensor StraightThroughFloor(Tensor u)
     {
         using var scope = torch.NewDisposeScope();
-        var result = u.add(u.floor().add(u, StableScalars.MinusOne).detach(), StableScalars.One);
+        var result = Add(u, Subtract(u.floor(), u).detach());   // u + stopgrad(⌊u⌋ − u)
         return result.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model.Conversion;
@@ -18,12 +19,7 @@ public sealed class RunningMaxActivation : AnnActivation
     {
         if (momentum < 0 || momentum > 1) throw new ArgumentOutOfRangeException(nameof(momentum));
         Momentum = momentum;
-        _keep = momentum.ToScalar();
-        _blend = (1 - momentum).ToScalar();
     }
-
-    // Owned scalars: implicit temporaries can be freed by their finalizer mid-call (see StableScalars).
-    private readonly Scalar _keep, _blend;
 
     public override string Kind => "relu-max";
 
@@ -33,7 +29,7 @@ public sealed class RunningMaxActivation : AnnActivation
         {
             using var noGrad = torch.no_grad();
             using var max = z.detach().max();
-            vthr.mul_(_keep).add_(max, _blend);
+            AddScaledInPlace(ScaleInPlace(vthr, Momentum), max, 1 - Momentum);   // λ ← m·λ + (1 − m)·max
         }
         return nn.functional.relu(z);
     }

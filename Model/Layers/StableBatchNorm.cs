@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -8,7 +9,7 @@ namespace EventSnn.Model;
 /// The forward of a TorchSharp <see cref="BatchNorm"/> module (<c>BatchNorm1d/2d/3d</c>) without the module's own
 /// <c>forward</c>: TorchSharp 0.107 counts a training batch with <c>num_batches_tracked.add_(1)</c>, whose implicit
 /// temporary Scalars a GC finaliser can free while the native call still reads them (a long training run crashed in
-/// c10::Scalar::toLong). Here the count uses <see cref="StableScalars"/>; everything else is the module's own code path,
+/// c10::Scalar::toLong). Here the count goes through <see cref="TensorMath"/>; everything else is the module's own code path,
 /// so outputs, running statistics and <c>num_batches_tracked</c> are bit-identical to <c>module.call(input)</c>, and the
 /// module (with its state-dict keys) stays as it is.
 /// </summary>
@@ -25,13 +26,9 @@ public static class StableBatchNorm
         double exponentialAverageFactor = module.momentum ?? 0.0;
         if (module.training && module.track_running_stats && module.num_batches_tracked is { } count)
         {
-            count.add_(StableScalars.IntOne, StableScalars.IntOne);
-            if (module.momentum is null)
-            {
-                // Cumulative average: 1 / batches seen. What (double)count does, with the Scalar kept alive.
-                using var batches = count.ToScalar();
-                exponentialAverageFactor = 1.0 / batches.ToDouble();
-            }
+            IncrementInPlace(count);
+            // Cumulative average: 1 / batches seen (the int64 count read without a Scalar).
+            if (module.momentum is null) exponentialAverageFactor = 1.0 / count.item<long>();
         }
         bool useBatchStatistics = module.training || (module.running_mean is null && module.running_var is null);
         bool passRunning = !module.training || module.track_running_stats;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -56,13 +57,12 @@ public sealed class TemporalEffectiveBatchNorm : nn.Module<Tensor, Tensor>, ITem
     {
         var steps = state.Next(GetName(), ReadOnlySpan<long>.Empty, ScalarType.Int64, 0);
         using var scope = torch.NewDisposeScope();
-        using var last = (scale.shape[0] - 1).ToScalar();
         var y = nn.functional.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, training: false, eps: bn.eps);
         var shape = new long[x.dim()];
         Array.Fill(shape, 1L);
         shape[0] = x.shape[0];
-        var p = scale.view(-1).index_select(0, steps.clamp_max(last)).view(shape);
-        steps.add_(StableScalars.IntOne);
+        var p = scale.view(-1).index_select(0, ClampMax(steps, scale.shape[0] - 1)).view(shape);   // p[min(t, T−1)]
+        IncrementInPlace(steps);
         return y.mul(p).MoveToOuterDisposeScope();
     }
 

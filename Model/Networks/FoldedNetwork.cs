@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -39,7 +40,6 @@ public sealed class FoldedNetwork : IDisposable
     /// <summary>A TEBN whose BatchNorm was folded: only the per-step scale <c>p[min(t, T−1)]</c> of each sample remains.</summary>
     sealed class StepScaleOp(string name, Tensor scale) : Op
     {
-        readonly Scalar _last = (scale.shape[0] - 1).ToScalar();
 
         public override Tensor Run(Tensor x, StepState state)
         {
@@ -47,13 +47,13 @@ public sealed class FoldedNetwork : IDisposable
             var shape = new long[x.dim()];
             Array.Fill(shape, 1L);
             shape[0] = x.shape[0];
-            using var clamped = steps.clamp_max(_last);
+            using var clamped = ClampMax(steps, scale.shape[0] - 1);   // min(t, T−1)
             using var p = scale.index_select(0, clamped).view(shape);
-            steps.add_(StableScalars.IntOne);
+            IncrementInPlace(steps);
             return x.mul(p);
         }
 
-        public override void Dispose() { scale.Dispose(); _last.Dispose(); }
+        public override void Dispose() => scale.Dispose();
     }
 
     sealed class LayerOp(ITemporalLayer layer) : Op
@@ -134,12 +134,11 @@ public sealed class FoldedNetwork : IDisposable
     static (Tensor Scale, Tensor Shift)? Affine(BatchNorm bn)
     {
         if (bn.running_mean is null || bn.running_var is null) return null;
-        using var eps = ((float)bn.eps).ToScalar();
         using var scope = torch.NewDisposeScope();
-        var invstd = bn.running_var.add(eps, StableScalars.One).sqrt_().reciprocal_();
+        var invstd = Add(bn.running_var, (float)bn.eps).sqrt_().reciprocal_();   // 1/√(σ² + ε), ε in float32
         var a = bn.weight is null ? invstd : invstd.mul(bn.weight);
         var shift = bn.running_mean.mul(a).neg_();
-        if (bn.bias is not null) shift = shift.add_(bn.bias, StableScalars.One);
+        if (bn.bias is not null) shift = AddInPlace(shift, bn.bias);
         return (a.MoveToOuterDisposeScope(), shift.MoveToOuterDisposeScope());
     }
 
@@ -153,7 +152,7 @@ public sealed class FoldedNetwork : IDisposable
             shape[0] = -1;
             using var s = scale.view(shape);
             var w = weight.detach().mul(s).contiguous();
-            var b = bias is null ? shift.clone() : bias.detach().mul(scale).add_(shift, StableScalars.One);
+            var b = bias is null ? shift.clone() : AddInPlace(bias.detach().mul(scale), shift);
             w.DetachFromDisposeScope();
             b.DetachFromDisposeScope();
             return (w, b);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -70,8 +71,7 @@ public sealed class StepState
             var shape = new long[sampleShape.Length + 1];
             shape[0] = _batch;
             sampleShape.CopyTo(shape.AsSpan(1));
-            using var value = initial.ToScalar();
-            var t = torch.full(shape, value, dtype: dtype);
+            var t = Full(shape, initial, dtype: dtype);
             _probed.Add((new StateEntry(layer, sampleShape.ToArray(), dtype, initial), t));
             _next++;
             return t;
@@ -98,7 +98,7 @@ public sealed class NetworkState : IDisposable
 {
     readonly StateEntry[] _entries;
     Tensor[] _tensors;
-    readonly Scalar[] _initial;
+    readonly double[] _initial;
     Tensor[]?[] _rows = [];   // per slot: views of its row in every entry, made on first single-slot step
 
     NetworkState(StateEntry[] entries, Tensor[] tensors, int slots)
@@ -107,7 +107,7 @@ public sealed class NetworkState : IDisposable
         _tensors = tensors;
         Capacity = slots;
         _rows = new Tensor[]?[slots];
-        _initial = entries.Select(e => e.Initial.ToScalar()).ToArray();
+        _initial = entries.Select(e => e.Initial).ToArray();
         BytesPerSlot = entries.Sum(e => e.Bytes);
     }
 
@@ -145,8 +145,7 @@ public sealed class NetworkState : IDisposable
         var shape = new long[e.SampleShape.Length + 1];
         shape[0] = slots;
         e.SampleShape.CopyTo(shape, 1);
-        using var value = e.Initial.ToScalar();
-        var t = torch.full(shape, value, dtype: e.DType, device: device);
+        var t = Full(shape, e.Initial, dtype: e.DType, device: device);
         t.DetachFromDisposeScope();
         return t;
     }
@@ -191,14 +190,14 @@ public sealed class NetworkState : IDisposable
         for (int i = 0; i < _tensors.Length; i++)
         {
             using var row = _tensors[i].narrow(0, slot, 1);
-            row.fill_(_initial[i]);
+            FillInPlace(row, _initial[i]);
         }
     }
 
     /// <summary>Puts every slot back to the start of a sample.</summary>
     public void ResetAll()
     {
-        for (int i = 0; i < _tensors.Length; i++) _tensors[i].fill_(_initial[i]);
+        for (int i = 0; i < _tensors.Length; i++) FillInPlace(_tensors[i], _initial[i]);
     }
 
     void CheckSlot(int slot)
@@ -310,7 +309,6 @@ public sealed class NetworkState : IDisposable
     {
         DropRowViews();
         foreach (var t in _tensors) t.Dispose();
-        foreach (var s in _initial) s.Dispose();
         _tensors = [];
     }
 }

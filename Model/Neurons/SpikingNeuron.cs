@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -108,15 +109,15 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         var responses = RecordResponse ? new Tensor[steps] : null;
         using (var scope = torch.NewDisposeScope())
         {
-            using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane, DropoutRate);
-            Tensor v = InitialMembrane == 0 ? torch.zeros_like(x[0]) : torch.full_like(x[0], scalars.InitialMembrane);
+            Tensor v = InitialMembrane == 0 ? torch.zeros_like(x[0]) : FullLike(x[0], InitialMembrane * _threshold);
             for (long t = 0; t < steps; t++)
             {
-                var (spike, postReset) = Integrate(v, x[t], scalars);
-                v = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
-                outputs[t] = Emit(spike, scalars).MoveToOuterDisposeScope();
+                var (spike, postReset) = Integrate(v, x[t]);
+                v = Leak(postReset);
+                outputs[t] = Emit(spike).MoveToOuterDisposeScope();
+                // R = s + ReLU(u′/θ)
                 if (responses is not null)
-                    responses[t] = spike.add(torch.nn.functional.relu(postReset.div(scalars.Threshold)), StableScalars.One).MoveToOuterDisposeScope();
+                    responses[t] = Add(spike, torch.nn.functional.relu(Divide(postReset, _threshold))).MoveToOuterDisposeScope();
                 Count(spike);
             }
         }
@@ -138,16 +139,15 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
     {
         NeuronsPerSample = x.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         using var scope = torch.NewDisposeScope();
-        using var scalars = new NeuronScalars(_threshold, Tau, InitialMembrane, DropoutRate);
-        var v = _membrane ?? (InitialMembrane == 0 ? torch.zeros_like(x) : torch.full_like(x, scalars.InitialMembrane));
-        var (spike, postReset) = Integrate(v, x, scalars);
-        var next = Tau == 1.0 ? postReset : postReset.mul(scalars.Tau);
+        var v = _membrane ?? (InitialMembrane == 0 ? torch.zeros_like(x) : FullLike(x, InitialMembrane * _threshold));
+        var (spike, postReset) = Integrate(v, x);
+        var next = Leak(postReset);
         // The carried membrane must outlive the caller's scopes; it is disposed when replaced.
         next.DetachFromDisposeScope();
         if (!ReferenceEquals(_membrane, null)) _membrane.Dispose();
         _membrane = next;
         Count(spike);
-        return Emit(spike, scalars).MoveToOuterDisposeScope();
+        return Emit(spike).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -166,56 +166,47 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
             NeuronsPerSample = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
         }
         var v = state.Next(Name, shape.AsSpan(1), x.dtype, InitialMembrane * _threshold);
-        var scalars = StepScalars();
-        v.add_(x, StableScalars.One);                       // u
-        using var fired = v.gt(scalars.Threshold);          // s = H(u − θ)
+        AddInPlace(v, x);                                   // u = v + x
+        using var fired = Greater(v, _threshold);           // s = H(u − θ)
         var y = fired.to_type(x.dtype);
-        if (_threshold != 1.0) y.mul_(scalars.Threshold);   // θ·s
-        if (SoftReset) v.add_(y, StableScalars.MinusOne);   // u − θ·s
-        else v.masked_fill_(fired, StableScalars.Zero);     // u·(1 − s) (zero of either sign)
-        if (Tau != 1.0) v.mul_(scalars.Tau);
+        if (_threshold != 1.0) ScaleInPlace(y, _threshold); // θ·s
+        if (SoftReset) SubtractInPlace(v, y);               // u′ = u − θ·s
+        else MaskedFillInPlace(v, fired, 0.0);              // u′ = u·(1 − s) (zero of either sign)
+        if (Tau != 1.0) ScaleInPlace(v, Tau);               // v = τ·u′
         Count(fired);
         return y;
     }
 
     private long[]? _stepShape;
 
-    private NeuronScalars? _stepScalars;
-    private double _stepScalarsThreshold;
-
-    // The explicit step's constants, kept while the threshold stays the same (no Scalar per step).
-    private NeuronScalars StepScalars()
+    // u = v + x;  s = H(u − θ);  u′ = u·(1 − s) (hard) | u − θ·s (soft)
+    private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x)
     {
-        if (_stepScalars is null || _stepScalarsThreshold != _threshold)
-        {
-            _stepScalars?.Dispose();
-            _stepScalars = new NeuronScalars(_threshold, Tau, InitialMembrane, 0);
-            _stepScalarsThreshold = _threshold;
-        }
-        return _stepScalars;
-    }
-
-    private (Tensor Spike, Tensor PostReset) Integrate(Tensor v, Tensor x, NeuronScalars scalars)
-    {
-        var u = v.add(x, StableScalars.One);
-        var s = SurrogateSpike.Apply(u.sub(scalars.Threshold), SurrogateWidth);
-        var post = SoftReset ? u.add(s.mul(scalars.Threshold), StableScalars.MinusOne) : u * s.neg().add_(StableScalars.One, StableScalars.One);
+        var u = Add(v, x);
+        var s = SurrogateSpike.Apply(Subtract(u, _threshold), SurrogateWidth);
+        var post = SoftReset ? Subtract(u, Scale(s, _threshold)) : u * OneMinus(s);
         return (s, post);
     }
 
-    private Tensor Emit(Tensor spike, NeuronScalars scalars)
+    // v = τ·u′
+    private Tensor Leak(Tensor postReset) => Tau == 1.0 ? postReset : Scale(postReset, Tau);
+
+    // y = θ·s, then inverted dropout when it is on
+    private Tensor Emit(Tensor spike)
     {
-        var y = _threshold == 1.0 ? spike.alias() : spike.mul(scalars.Threshold);
-        if (scalars.DropoutRate is { } rate && scalars.KeepScale is { } keepScale) y = y * DropoutMask(y, rate, keepScale);
+        var y = _threshold == 1.0 ? spike.alias() : Scale(spike, _threshold);
+        double rate = DropoutRate;
+        if (rate > 0) y = y * DropoutMask(y, rate);
         return y;
     }
 
-    private Tensor DropoutMask(Tensor like, Scalar rate, Scalar keepScale)
+    // keep / (1 − p), keep = (U[0,1) ≥ p)
+    private Tensor DropoutMask(Tensor like, double rate)
     {
-        if (DropoutRate >= 1) return torch.zeros_like(like);
+        if (rate >= 1) return torch.zeros_like(like);
         _dropoutGenerator ??= new torch.Generator((ulong)_dropoutSeed, torch.CPU);
-        var keep = torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator).ge(rate).to_type(like.dtype);
-        return keep.to(like.device).div_(keepScale);
+        var keep = GreaterEqual(torch.rand(like.shape, dtype: ScalarType.Float32, generator: _dropoutGenerator), rate).to_type(like.dtype);
+        return DivideInPlace(keep.to(like.device), 1.0 - rate);
     }
 
     private void Count(Tensor spike)
@@ -224,7 +215,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
         using (torch.no_grad())
         {
             var s = spike.detach().sum().to_type(ScalarType.Float64);
-            var total = _spikeTotal is null ? s : _spikeTotal.add(s, StableScalars.IntOne);
+            var total = _spikeTotal is null ? s : Add(_spikeTotal, s);
             total.DetachFromDisposeScope();
             _spikeTotal?.Dispose();
             _spikeTotal = total;
@@ -240,47 +231,7 @@ public abstract class SpikingNeuron : nn.Module<Tensor, Tensor>, ISpikingLayer, 
             ResetSpikeCount();
             _response?.Dispose();
             _dropoutGenerator?.Dispose();
-            _stepScalars?.Dispose();
         }
         base.Dispose(disposing);
-    }
-}
-
-/// <summary>
-/// The neuron's constants of one forward call as explicitly owned TorchSharp scalars, alive until disposed (the
-/// constants 1 and −1 come from <see cref="StableScalars"/>). Passing doubles to tensor methods creates temporary
-/// Scalars that a GC finaliser may free while the native call still reads them.
-/// </summary>
-internal sealed class NeuronScalars : IDisposable
-{
-    public NeuronScalars(double threshold, double tau, double initialMembrane, double dropoutRate)
-    {
-        Threshold = threshold.ToScalar();
-        Tau = tau.ToScalar();
-        InitialMembrane = (initialMembrane * threshold).ToScalar();
-        if (dropoutRate > 0)
-        {
-            DropoutRate = dropoutRate.ToScalar();
-            KeepScale = (1.0 - dropoutRate).ToScalar();
-        }
-    }
-
-    public Scalar Threshold { get; }
-    public Scalar Tau { get; }
-    public Scalar InitialMembrane { get; }
-
-    /// <summary>Dropout probability p (null when dropout is off).</summary>
-    public Scalar? DropoutRate { get; }
-
-    /// <summary>1 − p, the divisor of the kept spikes (null when dropout is off).</summary>
-    public Scalar? KeepScale { get; }
-
-    public void Dispose()
-    {
-        Threshold.Dispose();
-        Tau.Dispose();
-        InitialMembrane.Dispose();
-        DropoutRate?.Dispose();
-        KeepScale?.Dispose();
     }
 }

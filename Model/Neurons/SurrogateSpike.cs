@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -21,20 +22,18 @@ public static class SurrogateSpike
     {
         if (gamma <= 0) throw new ArgumentOutOfRangeException(nameof(gamma), "surrogate width γ must be > 0");
         var x = membraneMinusThreshold;
-        // Explicit scalars only, long-lived (StableScalars) or kept alive by `using` until the native calls return:
-        // TorchSharp's implicit double-to-Scalar conversions leave the Scalar unreachable during the call, and a GC
-        // finaliser can free it mid-call (seen as "Expected false to be true" from c10::Scalar::toFloat in long runs).
-        var heaviside = x.gt(StableScalars.Zero).to_type(x.dtype);
+        var heaviside = Greater(x, 0.0).to_type(x.dtype);                       // H(x)
         if (!x.requires_grad || !torch.is_grad_enabled()) return heaviside;
-        using var width = gamma.ToScalar();
-        using var widthSquared = (gamma * gamma).ToScalar();
         using var scope = torch.NewDisposeScope();
         Tensor g;
         using (torch.no_grad())
-            g = x.abs().neg_().add_(width, StableScalars.One).clamp_min_(StableScalars.Zero).div_(widthSquared);
+        {
+            // g = max(0, γ − |x|) / γ², detached
+            g = AddInPlace(x.abs().neg_(), gamma);
+            DivideInPlace(ClampMinInPlace(g, 0.0), gamma * gamma);
+        }
         var gx = g * x;
-        // Explicit alpha: `a + b` would create a temporary Scalar(1) with the same hazard.
-        var result = heaviside.add(gx.add(gx.detach(), StableScalars.MinusOne), StableScalars.One);
+        var result = Add(heaviside, Subtract(gx, gx.detach()));                // H + (g·x − stopgrad(g·x))
         return result.MoveToOuterDisposeScope();
     }
 

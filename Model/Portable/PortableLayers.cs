@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -9,27 +10,17 @@ namespace EventSnn.Model;
 /// </summary>
 public sealed class ThresholdLayer : nn.Module<Tensor, Tensor>
 {
-    private readonly Scalar threshold;
-
     /// <summary>Creates the step at <paramref name="value"/> (input units).</summary>
     public ThresholdLayer(string name, double value) : base(name)
     {
         Value = value;
-        threshold = value.ToScalar();
     }
 
     /// <summary>The value the input must exceed to give 1.</summary>
     public double Value { get; }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x) => x.gt(threshold).to_type(x.dtype);
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) threshold.Dispose();
-        base.Dispose(disposing);
-    }
+    public override Tensor forward(Tensor x) => Greater(x, Value).to_type(x.dtype);
 }
 
 /// <summary>

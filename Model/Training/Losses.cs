@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -23,14 +24,9 @@ public static class Losses
         using var scope = torch.NewDisposeScope();
         long t = outputs.shape[0], n = outputs.shape[1], k = outputs.shape[2];
         // mean over T of per-step CE (each a mean over N) equals the CE averaged over all T·N rows
-        // Explicit Scalars kept alive until the native calls return (see StableScalars); the same operations as
-        // (1 − λ)·ce + λ·(O − φ).square().mean().
-        using var phiScalar = phi.ToScalar();
-        using var ceWeight = (1 - lambda).ToScalar();
-        using var mseWeight = lambda.ToScalar();
         var ce = nn.functional.cross_entropy(outputs.reshape(t * n, k), labels.repeat(t));
-        var mse = outputs.sub(phiScalar).pow(StableScalars.IntTwo).mean();
-        return ce.mul(ceWeight).add(mse.mul(mseWeight), StableScalars.IntOne).MoveToOuterDisposeScope();
+        var mse = Square(Subtract(outputs, phi)).mean();                              // mean (O − φ)²
+        return Add(Scale(ce, 1 - lambda), Scale(mse, lambda)).MoveToOuterDisposeScope();   // (1 − λ)·CE + λ·MSE
     }
 
     /// <summary>Selects a task loss by name: "tet" or "mean".</summary>

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -51,14 +52,13 @@ public sealed class RcsRegulariser
         int k = TrailingSteps(t, ReferenceFraction);
         var r = response.flatten(2);
         var reference = r.narrow(0, t - k, k).mean(new long[] { 0 }).detach();       // [N, D]
-        // Long-lived Scalars only (see StableScalars): x.square() is x.pow(2), x + ε is x.add(ε, 1).
-        var refSq = reference.pow(StableScalars.IntTwo).sum(1);                       // [N]
+        var refSq = Square(reference).sum(1);                                         // [N]
         var dot = (r * reference.unsqueeze(0)).sum(2);                                // [T, N]
-        var norm = r.pow(StableScalars.IntTwo).sum(2).add(StableScalars.RcsEpsilon, StableScalars.IntOne).sqrt()
-                   * refSq.add(StableScalars.RcsEpsilon, StableScalars.IntOne).sqrt().unsqueeze(0);
+        var norm = Add(Square(r).sum(2), Epsilon).sqrt()
+                   * Add(refSq, Epsilon).sqrt().unsqueeze(0);
         var cos = (dot / norm).mean(new long[] { 0 });                                // [N]
-        var q = cos.add(StableScalars.RcsEpsilon, StableScalars.IntOne).reciprocal();
-        var silent = refSq.eq(StableScalars.IntZero);
+        var q = Add(cos, Epsilon).reciprocal();
+        var silent = Equal(refSq, 0);
         return (q.MoveToOuterDisposeScope(), silent.MoveToOuterDisposeScope());
     }
 
@@ -85,7 +85,7 @@ public sealed class RcsRegulariser
         foreach (var response in responses)
         {
             var (q, silent) = InverseCosine(response);
-            silentCount += (int)(silent.logical_and(mask.gt(StableScalars.IntZero))).sum().item<long>();
+            silentCount += (int)(silent.logical_and(Greater(mask, 0))).sum().item<long>();
             var keep = mask * silent.logical_not().to_type(mask.dtype);
             perLayer.Add((keep * q).max());
         }

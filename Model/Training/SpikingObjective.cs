@@ -15,7 +15,6 @@ public sealed class SpikingObjective : ITrainingObjective
     private readonly TrainOptions options;
     private readonly Func<Tensor, Tensor, Tensor> loss;
     private readonly RcsRegulariser rcs = new();
-    private readonly Scalar rcsAlpha;   // held for the whole run: see StableScalars
 
     /// <summary>Builds <c>info.Arch</c> (seeded with <see cref="TrainOptions.Seed"/>) for training with <paramref name="options"/>.</summary>
     public SpikingObjective(ModelInfo info, TrainOptions options)
@@ -26,7 +25,6 @@ public sealed class SpikingObjective : ITrainingObjective
         this.options = options;
         loss = Losses.ByName(options.Loss);
         Net = TorchRandom.Seeded(options.Seed, () => Architectures.Create(info));
-        rcsAlpha = options.RcsAlpha.ToScalar();
     }
 
     /// <summary>The spiking network.</summary>
@@ -78,7 +76,7 @@ public sealed class SpikingObjective : ITrainingObjective
         try
         {
             var r = rcs.Compute(responses, outputs, y);
-            var total = task.add(r.Loss.mul(rcsAlpha), StableScalars.IntOne);   // task + α·RCS
+            var total = TensorMath.Add(task, TensorMath.Scale(r.Loss, options.RcsAlpha));   // task + α·RCS
             return new ObjectiveLoss(total, task, r.Loss, scores, r.MaskedSamples, r.SilentExclusions);
         }
         finally { foreach (var t in responses) t.Dispose(); }   // the autograd graph keeps what backward needs
@@ -113,7 +111,6 @@ public sealed class SpikingObjective : ITrainingObjective
     /// <inheritdoc/>
     public void Dispose()
     {
-        rcsAlpha.Dispose();
         Net.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using static EventSnn.Model.TensorMath;
 using static TorchSharp.torch;
 
 namespace EventSnn.Model;
@@ -9,8 +10,7 @@ namespace EventSnn.Model;
 /// order, on the optimizer's own state, without its temporary Scalars: <c>SGD.step</c> passes the weight decay,
 /// momentum, 1 − dampening and −lr as doubles (<c>grad.add(param, alpha: weight_decay)</c>, <c>buf.mul_(momentum)</c>,
 /// <c>param.add_(grad, alpha: -lr)</c>), i.e. four implicit Scalars per parameter per step, each of which a GC
-/// finaliser can free while the native call still reads it. Here they are made once per parameter group and step
-/// and kept alive until the group is done.
+/// finaliser can free while the native call still reads it. Here each product goes through <see cref="TensorMath"/>.
 /// </summary>
 /// <remarks>
 /// The momentum buffers live in the optimizer's <see cref="SGD.State"/> objects, so <c>save_state_dict</c> /
@@ -37,26 +37,22 @@ public static class StableSgd
             double momentum = options.momentum!.Value, dampening = options.dampening!.Value, weightDecay = options.weight_decay!.Value;
             bool nesterov = options.nesterov!.Value, maximize = options.maximize!.Value;
             double lr = options.LearningRate!.Value;
-            using var weightDecayScalar = weightDecay.ToScalar();
-            using var momentumScalar = momentum.ToScalar();
-            using var gradientScale = (1 - dampening).ToScalar();
-            using var stepScale = (maximize ? lr : -lr).ToScalar();
             int i = 0;
             foreach (var param in group.Parameters)
             {
                 var state = (SGD.State)dict.State[stateIndex[i++]];
                 var grad = param.grad;
                 if (grad is null) continue;
-                if (weightDecay != 0) grad = grad.add(param, weightDecayScalar);
+                if (weightDecay != 0) grad = AddScaled(grad, param, weightDecay);            // g + λ·θ
                 if (momentum != 0)
                 {
                     var buf = state.momentum_buffer;
                     if (buf is null) buf = grad.clone().detach().DetachFromDisposeScope();
-                    else buf.mul_(momentumScalar).add_(grad, gradientScale);
-                    grad = nesterov ? grad.add(buf, momentumScalar) : buf;
+                    else AddScaledInPlace(ScaleInPlace(buf, momentum), grad, 1 - dampening);  // b ← μ·b + (1 − d)·g
+                    grad = nesterov ? AddScaled(grad, buf, momentum) : buf;                 // g + μ·b | b
                     state.momentum_buffer = buf;
                 }
-                param.add_(grad, stepScale);
+                AddScaledInPlace(param, grad, maximize ? lr : -lr);                         // θ ← θ ∓ lr·g
             }
         }
     }
