@@ -33,6 +33,52 @@ public static class TorchThreads
     public static string? NativeGet(string name) =>
         OperatingSystem.IsWindows() ? Environment.GetEnvironmentVariable(name) : Marshal.PtrToStringUTF8(getenv(name));
 
+    /// <summary>
+    /// Runs independent jobs (each trains or evaluates its own network) on <paramref name="parallel"/> threads of their
+    /// own, each thread with <c>max(1, cores / parallel)</c> libtorch threads: on a small CPU, networks whose layers are too
+    /// small to keep several cores busy train faster side by side, one core each, than one after the other on all of
+    /// them. Results come back in job order. The first failure cancels the jobs not yet finished and is rethrown as it
+    /// was thrown (not wrapped). With <paramref name="parallel"/> 1 the jobs run one after the other on the calling
+    /// thread, with libtorch's threads as they are.
+    /// </summary>
+    /// <remarks>
+    /// libtorch's intra-op thread count is a per-thread setting under OpenMP, so each worker sets its own. Jobs must not
+    /// share a network, and must seed weight initialisation through <see cref="TorchRandom.Seeded"/>.
+    /// </remarks>
+    public static IReadOnlyList<T> RunSideBySide<T>(IReadOnlyList<Func<CancellationToken, T>> jobs, int parallel, CancellationToken cancel)
+    {
+        if (parallel < 1) throw new ArgumentOutOfRangeException(nameof(parallel), "at least one job at a time");
+        var results = new T[jobs.Count];
+        if (parallel == 1 || jobs.Count <= 1)
+        {
+            for (int i = 0; i < jobs.Count; i++) { cancel.ThrowIfCancellationRequested(); results[i] = jobs[i](cancel); }
+            return results;
+        }
+        int threadsEach = Math.Max(1, Environment.ProcessorCount / Math.Min(parallel, jobs.Count));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        int next = -1;
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var workers = Enumerable.Range(0, Math.Min(parallel, jobs.Count)).Select(w => new Thread(() =>
+        {
+            TorchSharp.torch.set_num_threads(threadsEach);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < jobs.Count && !stop.IsCancellationRequested)
+            {
+                try { results[i] = jobs[i](stop.Token); }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), null);
+                    stop.Cancel();
+                }
+            }
+        }, maxStackSize: 16 << 20) { IsBackground = true, Name = $"model job {w}" }).ToList();
+        foreach (var t in workers) t.Start();
+        foreach (var t in workers) t.Join();
+        failure?.Throw();
+        cancel.ThrowIfCancellationRequested();
+        return results;
+    }
+
 #pragma warning disable SYSLIB1054 // plain libc calls with UTF-8 strings; no source-generated marshalling needed
     [DllImport("libc", CharSet = CharSet.Ansi)]
     private static extern int setenv(string name, string value, int overwrite);

@@ -38,15 +38,16 @@ internal static class DemoRunner
             using var _train = train;
             using var _test = test;
 
-            // 2. two models
-            var models = new List<DemoModel>();
-            foreach (double alpha in new[] { 0.0, s.RcsAlpha })
+            // 2. two models, side by side on one core each when the machine has two (DemoSettings.Jobs)
+            var jobs = new[] { 0.0, s.RcsAlpha }.Select(alpha => (Func<CancellationToken, DemoModel>)(ct =>
             {
-                cancel.ThrowIfCancellationRequested();
                 string name = "alpha=" + alpha.ToString("0.####", Inv);
                 string folder = Path.Combine(outDir, "alpha" + alpha.ToString("0.####", Inv));
-                models.Add(TrainAndEvaluate(name, alpha, folder, info, s, train, test, log, cancel));
-            }
+                var modelLog = s.Jobs > 1 ? new StageLog($"demo[{name}]", interactive: false) : log;
+                return TrainAndEvaluate(name, alpha, folder, info, s, train, test, modelLog, ct);
+            })).ToList();
+            if (s.Jobs > 1) Console.Error.WriteLine($"demo: training both models side by side ({s.Jobs} jobs, {Math.Max(1, Environment.ProcessorCount / s.Jobs)} libtorch thread(s) each)");
+            var models = TorchThreads.RunSideBySide(jobs, s.Jobs, cancel).ToList();
 
             // 3. report
             log.Stage("write the report");
@@ -117,14 +118,14 @@ internal static class DemoRunner
     }
 
     internal static DemoModel TrainAndEvaluate(string name, double alpha, string folder, ModelInfo info, DemoSettings s,
-        FrameSet train, FrameSet test, StageLog log, CancellationToken cancel)
+        FrameSet train, FrameSet test, StageLog log, CancellationToken cancel, bool resume = false)
     {
         log.Stage($"train {name} ({s.Arch}, {s.Epochs} epochs)");
         var sw = Stopwatch.StartNew();
         var options = new TrainOptions
         {
             Epochs = s.Epochs, BatchSize = s.BatchSize, LearningRate = s.LearningRate, Loss = s.Loss, RcsAlpha = alpha, Seed = s.Seed,
-            Dropout = s.TrainDropout, OutDir = folder, Resume = false, Augmentation = s.Augment ? RandomTranslation.ForDownsample(s.Downsample, s.Seed) : null,
+            Dropout = s.TrainDropout, OutDir = folder, Resume = resume, Augmentation = s.Augment ? RandomTranslation.ForDownsample(s.Downsample, s.Seed) : null,
         };
         var result = new Trainer(info, options).Fit(train, null, new Progress<TrainProgress>(p =>
         {
@@ -222,9 +223,9 @@ internal static class DemoRunner
     }
 
     /// <summary>Stage-by-stage progress on stderr: a redrawn bar on a terminal, one line per stage otherwise.</summary>
-    internal sealed class StageLog(string prefix = "demo")
+    internal sealed class StageLog(string prefix = "demo", bool? interactive = null)
     {
-        private readonly bool interactive = !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        private readonly bool interactive = interactive ?? (!Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         private readonly Stopwatch watch = new();
         private string stage = "";
         private int lastWidth;

@@ -15,12 +15,8 @@ internal sealed record DemoSettings
     /// <summary>Architecture name (built-in or registered).</summary>
     public string Arch { get; init; } = Architectures.GestureSmall;
 
-    /// <summary>
-    /// Timesteps T. 8 keeps the default within 15 minutes; the method's 16 for DVS128 Gesture (`--T 16`) measured 1,887 s
-    /// and brought Top-K at ε = 0 to 0.47·T (α = 0.002) and 0.62·T (α = 0) at the demo's seed, 0.51–0.55·T on average
-    /// over calibration seeds, against about 0.59·T at T = 8.
-    /// </summary>
-    public int T { get; init; } = 8;
+    /// <summary>Timesteps T: the method's 16 for DVS128 Gesture (docs/benchmarks.md has the demo at T = 8 and 16).</summary>
+    public int T { get; init; } = 16;
 
     /// <summary>Spatial downsampling of the 128×128 sensor.</summary>
     public int Downsample { get; init; } = 4;
@@ -57,6 +53,14 @@ internal sealed record DemoSettings
 
     /// <summary>Confidence of the risk-controlled thresholds.</summary>
     public double RiskConfidence { get; init; } = 0.95;
+
+    /// <summary>
+    /// Models trained at once, each on its own thread with an equal share of the cores' libtorch threads. The demo's
+    /// networks are too small to keep two cores busy from one model, so on two cores two models side by side, one thread
+    /// each, finish sooner than one after the other on two threads (docs/benchmarks.md). 1 runs them one after the other
+    /// with libtorch's own thread count. The figures depend on the thread count (floating-point sums in another order).
+    /// </summary>
+    public int Jobs { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
 
     /// <summary>Random-translation augmentation during training.</summary>
     public bool Augment { get; init; } = true;

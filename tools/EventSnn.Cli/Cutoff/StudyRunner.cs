@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using EventSnn.Datasets;
+using EventSnn.Model;
 using EventSnn.Model.Evaluation;
 using ScottPlot;
 
@@ -68,15 +69,15 @@ internal static class StudyRunner
         File.WriteAllText(stamp, settingsJson);
 
         FrameSet? train = null, test = null;
-        global::EventSnn.Model.ModelInfo? info = null;
+        ModelInfo? info = null;
         try
         {
             var runs = new Dictionary<(double Alpha, int Seed), EvaluationResult>();
+            var pending = new List<(double Alpha, int Seed, string Folder)>();
             int reused = 0;
             foreach (double alpha in alphas)
                 for (int k = 0; k < seeds; k++)
                 {
-                    cancel.ThrowIfCancellationRequested();
                     int seed = s.Seed + k;
                     string folder = Path.Combine(outDir, "alpha" + alpha.ToString("0.####", Inv), "seed" + seed.ToString(Inv));
                     string evalJson = Path.Combine(folder, "eval.json");
@@ -84,14 +85,24 @@ internal static class StudyRunner
                     {
                         runs[(alpha, seed)] = EvaluationResult.Load(evalJson);
                         reused++;
-                        continue;
                     }
-                    if (train == null) (train, test, info) = DemoRunner.PrepareData(outDir, s, log);
-                    string name = $"alpha={alpha.ToString("0.####", Inv)} seed={seed}";
-                    var model = DemoRunner.TrainAndEvaluate(name, alpha, folder, info!, s with { Seed = seed }, train, test!, log, cancel);
-                    runs[(alpha, seed)] = model.Result;
+                    else pending.Add((alpha, seed, folder));
                 }
             if (reused > 0) Console.Error.WriteLine($"study: reused {reused} finished run(s) in {outDir}");
+            if (pending.Count > 0)
+            {
+                (train, test, info) = DemoRunner.PrepareData(outDir, s, log);
+                // Same-seed runs of different α go side by side (pending is α-major, so interleave by seed first).
+                var order = pending.OrderBy(p => p.Seed).ThenBy(p => p.Alpha).ToList();
+                var jobs = order.Select(p => (Func<CancellationToken, EvaluationResult>)(ct =>
+                {
+                    string name = $"alpha={p.Alpha.ToString("0.####", Inv)} seed={p.Seed}";
+                    var runLog = s.Jobs > 1 ? new DemoRunner.StageLog($"study[{name}]", interactive: false) : log;
+                    return DemoRunner.TrainAndEvaluate(name, p.Alpha, p.Folder, info!, s with { Seed = p.Seed }, train, test!, runLog, ct, resume: true).Result;
+                })).ToList();
+                var results = TorchThreads.RunSideBySide(jobs, s.Jobs, cancel);
+                for (int i = 0; i < order.Count; i++) runs[(order[i].Alpha, order[i].Seed)] = results[i];
+            }
 
             var arms = alphas.Select(a => Arm(a, Enumerable.Range(0, seeds).Select(k => s.Seed + k).ToArray(), runs)).ToList();
             var diffs = new List<StudyDifference>();
