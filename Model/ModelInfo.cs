@@ -96,8 +96,14 @@ public sealed record ModelInfo
 /// <summary>How the frames a network consumes were made from events (so evaluation and streaming bin alike).</summary>
 public sealed record FrameInfo
 {
-    /// <summary>Binning rule name (e.g. "equal-time-slices", METHOD.md §8).</summary>
-    public string Rule { get; init; } = "equal-time-slices";
+    /// <summary>
+    /// The method's T equal time slices over <see cref="WindowStartUs"/>..<see cref="WindowEndUs"/> (METHOD.md §8): the
+    /// default <see cref="Rule"/>, read by <see cref="ModelInput"/> as <c>equal-time:T</c> with that window.
+    /// </summary>
+    public const string EqualTimeSlices = "equal-time-slices";
+
+    /// <summary>Binning rule: a <c>BinningRule</c> text form (e.g. <c>equal-time:16,end=1300000</c>) or <see cref="EqualTimeSlices"/>; read through <see cref="ModelInput.Rule"/>.</summary>
+    public string Rule { get; init; } = EqualTimeSlices;
 
     /// <summary>Integer spatial downsampling factor applied to sensor coordinates (1 = none).</summary>
     public int Downsample { get; init; } = 1;

@@ -1,3 +1,5 @@
+using EventSnn.Model;
+
 namespace EventSnn.Pipeline.Binning;
 
 /// <summary>
@@ -50,6 +52,30 @@ public sealed record OnlineBinningOptions
     /// starts a new bin at the next event's time instead (so a stalled clock cannot flood the network).
     /// </summary>
     public int MaxEmptyBins { get; init; } = 16;
+
+    /// <summary>
+    /// The options that cut a live stream the way <paramref name="input"/> was binned offline: the model's input size,
+    /// downsampling and sensor, and time bins of <paramref name="windowUs"/> µs, or <paramref name="eventsPerBin"/> events,
+    /// or when neither is given the recorded window divided into T bins (<see cref="ModelInput.BinWidthUs"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A converted model that needs its whole sample before the first step, or no bin length known.</exception>
+    public static OnlineBinningOptions ForModel(ModelInput input, long windowUs = 0, int eventsPerBin = 0)
+    {
+        if (input.Conversion is { } conversion && conversion.Mode != ConversionInput.Causal)
+            throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{conversion.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
+        if (windowUs == 0 && eventsPerBin == 0)
+            windowUs = input.BinWidthUs ?? throw new ArgumentException("the checkpoint does not record its sample window: give --bin-us (bin length in µs) or --events-per-bin");
+        return new OnlineBinningOptions
+        {
+            WindowUs = windowUs,
+            EventsPerBin = eventsPerBin,
+            Width = input.Width,
+            Height = input.Height,
+            Downsample = input.Downsample,
+            SensorWidth = input.SensorWidth,
+            SensorHeight = input.SensorHeight,
+        };
+    }
 
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()

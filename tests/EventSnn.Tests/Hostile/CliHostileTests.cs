@@ -266,12 +266,12 @@ public class CliHostileTests
     {
         var env = new Dictionary<string, string?>();
         string? Get(string name) => env.GetValueOrDefault(name);
-        Assert.Equal("/x", EventSnn.Cli.Datasets.CacheLocation.Resolve("/x", Get));
+        Assert.Equal("/x", EventSnn.Datasets.CacheLocation.Resolve("/x", Get));
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        Assert.Equal(Path.Combine(home, ".cache", "eventsnn", "frames"), EventSnn.Cli.Datasets.CacheLocation.Resolve(null, Get));
+        Assert.Equal(Path.Combine(home, ".cache", "eventsnn", "frames"), EventSnn.Datasets.CacheLocation.Resolve(null, Get));
         env["XDG_CACHE_HOME"] = "/xdg";
-        Assert.Equal("/xdg/eventsnn/frames", EventSnn.Cli.Datasets.CacheLocation.Resolve(null, Get));
+        Assert.Equal("/xdg/eventsnn/frames", EventSnn.Datasets.CacheLocation.Resolve(null, Get));
         env["EVENTSNN_CACHE"] = "/from-env";
-        Assert.Equal("/from-env", EventSnn.Cli.Datasets.CacheLocation.Resolve(null, Get));
+        Assert.Equal("/from-env", EventSnn.Datasets.CacheLocation.Resolve(null, Get));
     }
 }

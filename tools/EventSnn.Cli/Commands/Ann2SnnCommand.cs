@@ -31,7 +31,7 @@ internal static class Ann2SnnCommand
         inputMode.AcceptOnlyFromAmong("repeat", "causal");
         var thresholdPercentile = new Option<double?>("--threshold-percentile") { Description = "Start each λ at this percentile of its layer's ReLU pre-activations on the first training batch (e.g. 99.9) instead of 8 (the method's)" };
         var window = new Option<string?>("--window-us") { Description = "Event data: sample window START:END in µs (default 0:1300000 for dvsgesture, whole sample otherwise)" };
-        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Datasets.CacheLocation.OptionDescription };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off augmentation (crop+flip for images, random translation for events)" };
         var maxTrain = new Option<int>("--max-train") { Description = "Use at most this many training samples (0 = all), for quick runs", DefaultValueFactory = _ => 0 };
         var maxTest = new Option<int>("--max-test") { Description = "Evaluate at most this many test samples (0 = all)", DefaultValueFactory = _ => 0 };

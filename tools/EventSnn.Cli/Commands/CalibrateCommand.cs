@@ -1,9 +1,6 @@
 using System.CommandLine;
-using EventSnn.Cli.Cutoff;
 using EventSnn.Datasets;
-using EventSnn.Model;
 using EventSnn.Model.Cutoff;
-using EventSnn.Model.Evaluation;
 
 namespace EventSnn.Cli.Commands;
 
@@ -15,7 +12,7 @@ internal static class CalibrateCommand
         var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Datasets.CacheLocation.OptionDescription };
         var epsilon = new Option<double>("--epsilon") { Description = "ε of the operating point (the sweep 0, 0.01, …, 0.09 is always stored)", DefaultValueFactory = _ => 0.0 };
         var dropout = new Option<double>("--dropout") { Description = "dropout after every spiking layer during calibration (0 = off)", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "seed of the calibration dropout", DefaultValueFactory = _ => 1 };
@@ -29,24 +26,21 @@ internal static class CalibrateCommand
         foreach (var o in new Option[] { threads, model, data, dataset, cache, epsilon, dropout, seed, batch, output, json, risk, confidence }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
-            string ckpt = parse.GetValue(model)!;
             int nThreads = parse.GetValue(threads);
             if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
             double? delta = parse.GetValue(risk);
             double conf = parse.GetValue(confidence);
             if (delta is double d0 && !(d0 > 0 && d0 < 1)) throw new CliInputException($"--risk must be a share in (0, 1), got {d0}");
             if (!(conf > 0 && conf < 1)) throw new CliInputException($"--confidence must be in (0, 1), got {conf}");
-            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
+            var request = new CalibrationRequest
+            {
+                Checkpoint = parse.GetValue(model)!, DataRoot = parse.GetValue(data)!, Dataset = parse.GetValue(dataset), CacheDir = parse.GetValue(cache),
+                Epsilon = parse.GetValue(epsilon), Dropout = parse.GetValue(dropout), Seed = parse.GetValue(seed), BatchSize = parse.GetValue(batch),
+                Output = parse.GetValue(output), Risk = delta, Confidence = conf, Threads = nThreads,
+            };
             try
             {
-                var (net, info) = Checkpoint.Load(ckpt);
-                using var _ = net;
-                using var train = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Train);
-                var settings = new CalibrationSettings { Epsilon = parse.GetValue(epsilon) };
-                var cal = Evaluator.Calibrate(net, train, settings, parse.GetValue(dropout), parse.GetValue(seed), parse.GetValue(batch), ckpt);
-                if (delta is double d) cal.Risk.Add(RiskCalibration.Calibrate(net, ckpt, train, d, conf, parse.GetValue(batch)));
-                string path = parse.GetValue(output) ?? CutoffCalibration.PathFor(ckpt);
-                cal.Save(path);
+                var (cal, path) = CalibrationRun.Run(request);
                 if (parse.GetValue(json)) Console.WriteLine(File.ReadAllText(path));
                 else
                 {

@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using EventSnn.Cli.Cutoff;
 using EventSnn.Cli.Report;
 using EventSnn.Datasets;
 using EventSnn.Model;
-using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 using EventSnn.Model.Portable;
-using Google.Protobuf;
 
 namespace EventSnn.Cli.Commands;
 
@@ -19,7 +16,7 @@ internal static class EvalCommand
         var model = new Option<string>("--model") { Description = "checkpoint (.ckpt)", Required = true };
         var data = new Option<string>("--data") { Description = "dataset root folder (or archive)", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "dataset name (default: the checkpoint's)" };
-        var cache = new Option<string?>("--cache") { Description = EventSnn.Cli.Datasets.CacheLocation.OptionDescription };
+        var cache = new Option<string?>("--cache") { Description = EventSnn.Datasets.CacheLocation.OptionDescription };
         var calibration = new Option<string?>("--calibration") { Description = "calibration file (default: <ckpt>.cutoff.json when present; without one Top-K and conformal are skipped)" };
         var json = new Option<bool>("--json") { Description = "print the result as one JSON object" };
         var dump = new Option<string?>("--dump") { Description = "write per-step outputs [N,T,K] and labels [N] to this HDF5 file" };
@@ -34,37 +31,20 @@ internal static class EvalCommand
         foreach (var o in new Option[] { threads, model, data, dataset, cache, calibration, json, dump, report, batch, max, name, backend }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
-            string ckpt = parse.GetValue(model)!;
             int nThreads = parse.GetValue(threads);
             if (nThreads is < 0 or > 1024) throw new CliInputException($"--threads must be in 0..1024, got {nThreads}");
-            if (nThreads > 0) TorchSharp.torch.set_num_threads(nThreads);
+            var request = new EvaluationRequest
+            {
+                Checkpoint = parse.GetValue(model)!, DataRoot = parse.GetValue(data)!, Dataset = parse.GetValue(dataset), CacheDir = parse.GetValue(cache),
+                Calibration = parse.GetValue(calibration), BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max), Name = parse.GetValue(name),
+                OnnxRuntime = parse.GetValue(backend) == "onnxruntime", Threads = nThreads, Dump = parse.GetValue(dump),
+            };
             try
             {
-                string? calPath = parse.GetValue(calibration) ?? (File.Exists(CutoffCalibration.PathFor(ckpt)) ? CutoffCalibration.PathFor(ckpt) : null);
-                var cal = calPath != null ? CutoffCalibration.Load(calPath) : null;
-                var (net, info) = Checkpoint.Load(ckpt);
-                using var _ = net;
-                using var test = ModelFrames.Load(info, parse.GetValue(data)!, parse.GetValue(dataset), parse.GetValue(cache), DatasetSplit.Test);
-                EvaluationResult result;
-                OutputSet outputs;
-                if (parse.GetValue(backend) == "onnxruntime")
-                {
-                    var (graph, _) = OnnxExport.ToModel(PortableNetwork.From(net, info));
-                    using var session = new OnnxStepSession(graph.ToByteArray(), parse.GetValue(threads), useCuda: true, where: ckpt);
-                    (result, outputs) = OnnxEvaluation.Evaluate(session, test, cal, parse.GetValue(batch), parse.GetValue(max));
-                    result.Arch = info.Arch;
-                }
-                else
-                {
-                    (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = parse.GetValue(batch), MaxSamples = parse.GetValue(max) });
-                }
-                Describe(result, ckpt, info, parse.GetValue(name));
-                if (parse.GetValue(dump) is string d)
-                    OutputDump.Write(d, outputs, new DumpDescription(Path.GetFullPath(ckpt), info.Arch,
-                        info.ClassNames.Length > 0 ? info.ClassNames : test.ClassNames.ToArray(), test.SampleIds));
-                if (parse.GetValue(report) is string dir) LatencyReport.Write([result], dir);
-                if (parse.GetValue(json)) Console.WriteLine(result.ToJson());
-                else PrintSummary(result, cal == null);
+                var outcome = EvaluationRun.Run(request);
+                if (parse.GetValue(report) is string dir) LatencyReport.Write([outcome.Result], dir);
+                if (parse.GetValue(json)) Console.WriteLine(outcome.Result.ToJson());
+                else PrintSummary(outcome.Result, !outcome.Calibrated);
                 return 0;
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or IOException or DatasetNotFoundException or PortableFormatException)
@@ -75,15 +55,8 @@ internal static class EvalCommand
         return cmd;
     }
 
-    /// <summary>Fills the model fields of a result from the checkpoint.</summary>
-    internal static void Describe(EvaluationResult r, string ckpt, ModelInfo info, string? name)
-    {
-        r.Model = ckpt;
-        r.Arch = info.Arch;
-        if (Checkpoint.ReadMetadata(ckpt).TryGetValue("rcsAlpha", out var a) && double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha))
-            r.RcsAlpha = alpha;
-        r.Name = name ?? (r.RcsAlpha is double x ? $"alpha={x.ToString("0.####", CultureInfo.InvariantCulture)}" : Path.GetFileNameWithoutExtension(ckpt));
-    }
+    /// <summary>Fills the model fields of a result from the checkpoint (<see cref="EvaluationRun.Describe"/>).</summary>
+    internal static void Describe(EvaluationResult r, string ckpt, ModelInfo info, string? name) => EvaluationRun.Describe(r, ckpt, info, name);
 
     /// <summary>Human summary of an evaluation.</summary>
     internal static void PrintSummary(EvaluationResult r, bool uncalibrated)

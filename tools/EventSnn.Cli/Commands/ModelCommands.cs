@@ -31,20 +31,14 @@ internal static class ModelCommands
         cmd.SetAction(parse => Guard(() =>
         {
             string? nirPath = parse.GetValue(nir), onnxPath = parse.GetValue(onnx);
-            if (nirPath is null && onnxPath is null) throw new ArgumentException("give --nir OUT.nir and/or --onnx OUT.onnx");
-            var (net, info) = Checkpoint.Load(parse.GetValue(ckpt)!);
-            using var _ = net;
-            var portable = PortableNetwork.From(net, info);
-            if (nirPath is not null)
+            var (graph, mapping, states) = ModelTransfer.Export(new ModelExportRequest(parse.GetValue(ckpt)!, nirPath, onnxPath, parse.GetValue(dt)));
+            if (graph is not null)
             {
-                var (graph, mapping) = NirExport.ToGraph(portable, parse.GetValue(dt));
-                NirFile.Write(nirPath, graph);
                 Console.WriteLine($"wrote {nirPath}: NIR {graph.Version}, {graph.Nodes.Count} nodes, dt = {Num(graph.Dt ?? 0)} s");
-                foreach (var (node, layers) in mapping) Console.WriteLine($"  {node,-24} <- {string.Join(" + ", layers)}");
+                foreach (var (node, layers) in mapping!) Console.WriteLine($"  {node,-24} <- {string.Join(" + ", layers)}");
             }
-            if (onnxPath is not null)
+            if (states is not null)
             {
-                var states = OnnxExport.Write(portable, onnxPath);
                 Console.WriteLine($"wrote {onnxPath}: ONNX opset {OnnxExport.Opset}, IR {OnnxExport.IrVersion}, one step with {states.Count} membrane states, dynamic batch");
                 foreach (var st in states)
                     Console.WriteLine($"  {st.Input,-10} -> {st.Output,-14} [batch, {string.Join(", ", st.SampleShape)}] from {st.Layer}, starts at {Num(st.Initial)}");
@@ -65,14 +59,8 @@ internal static class ModelCommands
         foreach (var o in new Option[] { output, dt, t, dataset }) cmd.Options.Add(o);
         cmd.SetAction(parse => Guard(() =>
         {
-            string path = parse.GetValue(file)!;
-            if (parse.GetValue(t) < 1) throw new ArgumentException("--T must be >= 1");
-            if (parse.GetValue(dt) is double d && !(d > 0)) throw new ArgumentException("--dt must be a positive number of seconds");
-            var graph = NirFile.Read(path);
-            var r = NirImport.ToNetwork(graph, parse.GetValue(dt), parse.GetValue(t), parse.GetValue(dataset) ?? (graph.Metadata.GetValueOrDefault("dataset") as string ?? ""));
-            using var _ = r.Net;
             string outPath = parse.GetValue(output)!;
-            Checkpoint.Save(outPath, r.Net, r.Info, new Dictionary<string, string> { ["importedFrom"] = Path.GetFileName(path), ["nirVersion"] = graph.Version, ["dt"] = Num(r.Dt) });
+            var r = ModelTransfer.Import(new ModelImportRequest(parse.GetValue(file)!, outPath, parse.GetValue(dt), parse.GetValue(t), parse.GetValue(dataset)));
             Console.WriteLine($"wrote {outPath}: {r.Info.Layers!.Length} layers, input {r.Info.InputChannels}x{r.Info.Height}x{r.Info.Width}, {r.Info.Classes} outputs, T = {r.Info.T}, dt = {Num(r.Dt)} s");
             foreach (var (layer, nodes) in r.Mapping) Console.WriteLine($"  {layer,-16} <- {string.Join(" + ", nodes)}");
         }));

@@ -70,7 +70,7 @@ internal sealed class ConversionData : IDisposable
         int t = r.T ?? 16;
         var (startUs, endUs) = TrainRunner.ParseWindow(r.Window, ds.Name);
         var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
-        string cacheDir = EventSnn.Cli.Datasets.CacheLocation.Resolve(r.CacheDir);
+        string cacheDir = CacheLocation.Resolve(r.CacheDir);
         var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir, Progress(DatasetSplit.Train));
         var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir, Progress(DatasetSplit.Test));
         var usedTrain = r.MaxTrain > 0 && r.MaxTrain < train.Count ? train.Subset(Shuffled(train.Count, r.Seed).Take(r.MaxTrain).ToList()) : train;
@@ -83,12 +83,7 @@ internal sealed class ConversionData : IDisposable
             T = t,
             Mode = ConversionInputModes.Parse(r.InputMode),
             Input = new ConversionInput { Source = ConversionInput.Events },
-            Frames = new FrameInfo
-            {
-                Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
-                WindowStartUs = startUs, WindowEndUs = endUs == long.MaxValue ? 0 : endUs,
-                Options = new Dictionary<string, string> { ["cacheKey"] = settings.Key },
-            },
+            Frames = ModelInput.FramesFor(ds, settings),
             Describe = $"{ds.Name} at {r.Root}: {usedTrain.Count} train / {usedTest.Count} test samples, {t} slices of 2x{settings.Height}x{settings.Width} ({settings.Rule}) collapsed to one frame for the ANN, SNN input {r.InputMode}",
         };
         foreach (var set in new[] { train, test, usedTrain, usedTest }.Distinct()) data._owned.Add(set);

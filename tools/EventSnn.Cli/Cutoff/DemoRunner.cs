@@ -98,22 +98,13 @@ internal static class DemoRunner
 
         var ds = DatasetCatalog.Open("dvsgesture", dataDir);
         var settings = FrameSettings.For(ds, s.T, s.Downsample, s.WindowStartUs, s.WindowEndUs);
-        string cacheDir = Path.Combine(outDir, "frame-cache");
+        string cacheDir = CacheLocation.InOutputFolder(outDir);
         log.Stage("bin frames");
         var train = FrameCache.GetOrBuild(ds, DatasetSplit.Train, settings, cacheDir);
         var test = FrameCache.GetOrBuild(ds, DatasetSplit.Test, settings, cacheDir);
         log.Done($"{train.Count} + {test.Count} samples of {s.T}x2x{settings.Height}x{settings.Width}");
 
-        var info = new ModelInfo
-        {
-            Arch = s.Arch, T = s.T, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
-            Height = settings.Height, Width = settings.Width, Dataset = ds.Name, Kind = "snn", Neuron = NeuronSettings.Lif(),
-            Frames = new FrameInfo
-            {
-                Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
-                WindowStartUs = s.WindowStartUs, WindowEndUs = s.WindowEndUs,
-            },
-        };
+        var info = ModelInput.Describe(s.Arch, ds, settings);
         return (train, test, info);
     }
 

@@ -25,20 +25,9 @@ internal static class TrainRunner
             var (startUs, endUs) = ParseWindow(r.Window, ds.Name);
             int t = r.T ?? DefaultT(ds.Name);
             var settings = FrameSettings.For(ds, t, r.Downsample, startUs, endUs);
-            string cacheDir = EventSnn.Cli.Datasets.CacheLocation.Resolve(r.CacheDir);
+            string cacheDir = CacheLocation.Resolve(r.CacheDir);
 
-            var info = new ModelInfo
-            {
-                Arch = r.Arch, T = t, Classes = ds.ClassNames.Count, ClassNames = ds.ClassNames.ToArray(), InputChannels = 2,
-                Height = settings.Height, Width = settings.Width, Tebn = r.Tebn, Dataset = ds.Name, Kind = "snn",
-                Neuron = NeuronSettings.Lif() with { Reset = r.Reset },
-                Frames = new FrameInfo
-                {
-                    Rule = settings.Rule, Downsample = settings.Downsample, SensorWidth = ds.SensorWidth, SensorHeight = ds.SensorHeight,
-                    WindowStartUs = startUs, WindowEndUs = endUs == long.MaxValue ? 0 : endUs,
-                    Options = new Dictionary<string, string> { ["cacheKey"] = settings.Key },
-                },
-            };
+            var info = ModelInput.Describe(r.Arch, ds, settings) with { Tebn = r.Tebn, Neuron = NeuronSettings.Lif() with { Reset = r.Reset } };
             var options = new TrainOptions
             {
                 Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Loss = r.Loss, RcsAlpha = r.RcsAlpha, Dropout = r.Dropout, Seed = r.Seed,

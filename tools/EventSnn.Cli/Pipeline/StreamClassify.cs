@@ -88,32 +88,13 @@ internal static class StreamClassify
                 TrySetInterOpThreads(1);
                 var factory = new CheckpointClassifierFactory(parse.GetValue(model)!);
                 var info = factory.Model;
-                if (info.Input is { } input && input.Mode != EventSnn.Model.ConversionInput.Causal)
-                    throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{input.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
-                var frames = info.Frames;
-                int downsample = frames?.Downsample ?? 1;
-                var (modelSensorW, modelSensorH) = frames is { SensorWidth: > 0, SensorHeight: > 0 } ? (frames.SensorWidth, frames.SensorHeight) : (info.Width * downsample, info.Height * downsample);
-                (int W, int H)? givenSensor = parse.GetValue(sensor) is { } s ? ParseSize(s) : null;
-                var (sensorW, sensorH) = givenSensor ?? (modelSensorW, modelSensorH);
-                long window = parse.GetValue(binUs) ?? 0;
-                int perBin = parse.GetValue(eventsPerBin) ?? 0;
-                if (window == 0 && perBin == 0)
+                var binning = OnlineBinningOptions.ForModel(EventSnn.Model.ModelInput.Of(factory.Model), parse.GetValue(binUs) ?? 0, parse.GetValue(eventsPerBin) ?? 0) with
                 {
-                    if (frames is { WindowEndUs: > 0 } f && f.WindowEndUs > f.WindowStartUs) window = (f.WindowEndUs - f.WindowStartUs) / info.T;
-                    else throw new ArgumentException("the checkpoint does not record its sample window: give --bin-us (bin length in µs) or --events-per-bin");
-                }
-                var binning = new OnlineBinningOptions
-                {
-                    WindowUs = window,
-                    EventsPerBin = perBin,
-                    Width = info.Width,
-                    Height = info.Height,
-                    Downsample = downsample,
-                    SensorWidth = modelSensorW,
-                    SensorHeight = modelSensorH,
                     SensorMap = map,
                     QuietPeriod = TimeSpan.FromMilliseconds(parse.GetValue(quietMs)),
                 };
+                (int W, int H)? givenSensor = parse.GetValue(sensor) is { } s ? ParseSize(s) : null;
+                var (sensorW, sensorH) = givenSensor ?? (binning.ExpectedSensorWidth, binning.ExpectedSensorHeight);
                 var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
                 if (parse.GetValue(nats.Url) is not null)
                     return await StreamNatsClassify.RunAsync(parse, nats, new StreamNatsClassify.Setup(factory, binning, exitRule, cutoffText, serving, torchDevice, !parse.GetValue(noFold),
@@ -184,14 +165,14 @@ internal static class StreamClassify
                     Console.Error.WriteLine($"live page on {live.Server.Address}");
                 }
                 long perStream = network.StateBytesPerSlot;
-                string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {downsample}), " +
-                               (window > 0 ? $"bins of {window} µs" : $"bins of {perBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}; " +
+                string setup = $"{source.Description}: model {info.Arch} T={info.T} {info.Height}x{info.Width} (downsample {binning.Downsample}), " +
+                               (binning.WindowUs > 0 ? $"bins of {binning.WindowUs} µs" : $"bins of {binning.EventsPerBin} events") + $", cutoff {cutoffText}, policy {options.Policy.Name()}; " +
                                $"one network on {where} ({(folded ? "BatchNorm folded" : "unfolded")}, {(onnx ? (parse.GetValue(threads) ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture) : TorchSharp.torch.get_num_threads().ToString(System.Globalization.CultureInfo.InvariantCulture))} threads), " +
                                $"up to {serving.MaxStreams} streams, {serving.MaxBatch} per step; state {perStream} bytes per stream";
                 if (asJson)
                     output.Write("start", new
                     {
-                        Source = source.Description, Model = info.Arch, info.T, BinUs = window, EventsPerBin = perBin, Cutoff = cutoffText, Policy = options.Policy.Name(),
+                        Source = source.Description, Model = info.Arch, info.T, BinUs = binning.WindowUs, binning.EventsPerBin, Cutoff = cutoffText, Policy = options.Policy.Name(),
                         Device = torchDevice.ToString(), Backend = onnx ? "onnxruntime" : "torch", Threads = TorchSharp.torch.get_num_threads(), Folded = folded,
                         serving.MaxBatch, serving.MaxStreams, StreamIdleS = serving.StreamIdle.TotalSeconds, StateBytesPerStream = perStream,
                         SensorMap = map.Name(),

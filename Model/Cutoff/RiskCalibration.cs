@@ -1,20 +1,19 @@
 using System.Globalization;
 using EventSnn.Datasets;
 using EventSnn.Model;
-using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 
-namespace EventSnn.Cli.Cutoff;
+namespace EventSnn.Model.Cutoff;
 
 /// <summary>
 /// Outputs of a trained checkpoint on the two parts of its training split: the part it was fitted on and the
 /// held-out validation part the trainer set aside (same seed and fraction as recorded in the checkpoint). Risk
 /// control and the demo's operating point are chosen on the held-out part, never on the test split.
 /// </summary>
-internal sealed record HeldOutOutputs(OutputSet Fit, OutputSet Validation);
+public sealed record HeldOutOutputs(OutputSet Fit, OutputSet Validation);
 
 /// <summary>Risk-controlled Top-K calibration of a trained checkpoint (<see cref="RiskControlledCutoff"/>).</summary>
-internal static class RiskCalibration
+public static class RiskCalibration
 {
     /// <summary>Runs the network (no dropout) on the fitted and the held-out parts of <paramref name="train"/>.</summary>
     public static HeldOutOutputs Outputs(SpikingNetwork net, string checkpoint, FrameSet train, int batchSize)

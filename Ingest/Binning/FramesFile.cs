@@ -1,11 +1,11 @@
-using EventSnn.Ingest.Binning;
 using PureHDF;
 
-namespace EventSnn.Cli.Datasets;
+namespace EventSnn.Ingest.Binning;
 
 /// <summary>Writes frames for inspection: HDF5 with <c>frames</c> float32 [T,2,H,W], <c>slices</c> int64 [T,2] and the rule as attributes.</summary>
-internal static class FramesFile
+public static class FramesFile
 {
+    /// <summary>Writes <paramref name="frames"/> and their <paramref name="slices"/> to <paramref name="path"/> (through a temporary file).</summary>
     public static void Write(string path, Frames frames, EventSlice[] slices, string rule, string source, int downsample)
     {
         var ranges = new long[slices.Length * 2];
