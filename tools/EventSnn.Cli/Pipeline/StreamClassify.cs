@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
 using EventSnn.Cli.Live;
 using EventSnn.Pipeline;
 using EventSnn.Pipeline.Live;
@@ -89,7 +91,7 @@ internal static class StreamClassify
                 var factory = new CheckpointClassifierFactory(parse.GetValue(model)!);
                 var info = factory.Model;
                 if (info.Input is { } input && input.Mode != EventSnn.Model.ConversionInput.Causal)
-                    throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{input.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
+                    throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{input.Mode.Name()}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
                 var frames = info.Frames;
                 int downsample = frames?.Downsample ?? 1;
                 var (modelSensorW, modelSensorH) = frames is { SensorWidth: > 0, SensorHeight: > 0 } ? (frames.SensorWidth, frames.SensorHeight) : (info.Width * downsample, info.Height * downsample);
@@ -114,7 +116,8 @@ internal static class StreamClassify
                     SensorMap = map,
                     QuietPeriod = TimeSpan.FromMilliseconds(parse.GetValue(quietMs)),
                 };
-                var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
+                CutoffPolicyKind? cutoffPolicy = parse.GetValue(cutoff) is { } cutoffName ? CutoffPolicies.Parse(cutoffName) : null;
+                var (exitRule, cutoffText) = factory.LoadExitRule(cutoffPolicy, parse.GetValue(cutoffSetting));
                 if (parse.GetValue(nats.Url) is not null)
                     return await StreamNatsClassify.RunAsync(parse, nats, new StreamNatsClassify.Setup(factory, binning, exitRule, cutoffText, serving, torchDevice, !parse.GetValue(noFold),
                         parse.GetValue(group)!, parse.GetValue(workerName), asJson, parse.GetValue(countersEvery), parse.GetValue(idleExit), parse.GetValue(duration)), ct);
@@ -149,7 +152,7 @@ internal static class StreamClassify
                     {
                         ClassNames = factory.Info.ClassNames,
                         Timesteps = info.T,
-                        Thresholds = LiveRun.TopKThresholds(parse.GetValue(model)!, parse.GetValue(cutoff), parse.GetValue(cutoffSetting)),
+                        Thresholds = LiveRun.TopKThresholds(parse.GetValue(model)!, cutoffPolicy, parse.GetValue(cutoffSetting)),
                     };
                     LiveCounters ReadCounters() => running is { } p
                         ? new LiveCounters(p.Counters.Snapshot(), p.IngressDepth, p.BinsDepth, options.IngressCapacity, options.BinCapacity)
