@@ -21,8 +21,8 @@ public sealed record AnnTrainOptions
     /// <summary>Weight α of the ANN RCS term; 0 trains without it (the baseline).</summary>
     public double RcsAlpha { get; init; }
 
-    /// <summary>"sgd" (the method's) or "adam" (handy for very short runs).</summary>
-    public string Optimizer { get; init; } = "sgd";
+    /// <summary>SGD (the method's) or Adam (handy for very short runs).</summary>
+    public AnnOptimizer Optimizer { get; init; } = AnnOptimizer.Sgd;
 
     /// <summary>Seed of the shuffling and augmentation generator.</summary>
     public int Seed { get; init; } = 1200;
@@ -61,11 +61,11 @@ public static class AnnTrainer
         var device = DeviceOf(network);
         var activations = network.Activations.OfType<AnnActivation>().ToList();
         var parameters = network.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = options.Optimizer.ToLowerInvariant() switch
+        using var optimizer = options.Optimizer switch
         {
-            "sgd" => (optim.Optimizer)optim.SGD(parameters, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay),
-            "adam" => optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-            _ => throw new ArgumentException($"unknown optimizer '{options.Optimizer}' (sgd, adam)"),
+            AnnOptimizer.Sgd => (optim.Optimizer)optim.SGD(parameters, options.LearningRate, options.Momentum, weight_decay: options.WeightDecay),
+            AnnOptimizer.Adam => optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+            _ => throw new ArgumentException($"unknown optimizer '{options.Optimizer.Name()}' (sgd, adam)"),
         };
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, Math.Max(1, options.Epochs), 0);
         var rng = new Random(options.Seed);

@@ -21,8 +21,8 @@ public sealed record TrainOptions
     /// <summary>L2 weight decay on all parameters.</summary>
     public double WeightDecay { get; init; } = 5e-4;
 
-    /// <summary>Task loss: "tet" or "mean" (<see cref="Losses.ByName"/>).</summary>
-    public string Loss { get; init; } = "tet";
+    /// <summary>Task loss (<see cref="Losses.For"/>).</summary>
+    public TaskLoss Loss { get; init; } = TaskLoss.Tet;
 
     /// <summary>Weight α of the RCS term; 0 trains the baseline without RCS.</summary>
     public double RcsAlpha { get; init; }
@@ -37,14 +37,14 @@ public sealed record TrainOptions
     /// <summary>Seed of weight init, shuffling, validation split and augmentation.</summary>
     public int Seed { get; init; } = 1200;
 
-    /// <summary>Fraction of the training split held out (stratified by class) for checkpoint selection; 0 with <see cref="Selection"/> "test".</summary>
+    /// <summary>Fraction of the training split held out (stratified by class) for checkpoint selection; 0 with <see cref="Selection"/> <see cref="CheckpointSelection.Test"/>.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>
-    /// How the best checkpoint is chosen: "validation" (default, on the held-out split) or "test" (the method's
+    /// How the best checkpoint is chosen: on the held-out split (default) or on the test split (the method's
     /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic).
     /// </summary>
-    public string Selection { get; init; } = "validation";
+    public CheckpointSelection Selection { get; init; } = CheckpointSelection.Validation;
 
     /// <summary>Training-time augmentation (random translation, METHOD.md §8); null = none.</summary>
     public RandomTranslation? Augmentation { get; init; }
@@ -70,10 +70,20 @@ public sealed record TrainOptions
         if (RcsAlpha < 0) throw new ArgumentException("RCS alpha must be >= 0");
         if (Dropout < 0 || Dropout >= 1) throw new ArgumentException("dropout must be in [0, 1)");
         if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException("validation fraction must be in [0, 1)");
-        if (Selection is not ("validation" or "test")) throw new ArgumentException($"selection must be 'validation' or 'test', got '{Selection}'");
-        if (Selection == "validation" && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
-        _ = Losses.ByName(Loss);
+        if (!Enum.IsDefined(Selection)) throw new ArgumentException($"selection must be 'validation' or 'test', got '{Selection}'");
+        if (Selection == CheckpointSelection.Validation && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
+        _ = Losses.For(Loss);
     }
+}
+
+/// <summary>How <see cref="Trainer"/> picks the best checkpoint (spelled "validation" or "test").</summary>
+public enum CheckpointSelection
+{
+    /// <summary>Best accuracy on the part of the training split held out (<see cref="TrainOptions.ValidationFraction"/>).</summary>
+    Validation,
+
+    /// <summary>Best test accuracy (the method's choice; the test accuracy of that checkpoint is optimistic).</summary>
+    Test,
 }
 
 /// <summary>Progress of training: where it is and the running loss/accuracy of the current epoch.</summary>

@@ -45,14 +45,14 @@ public sealed class Trainer
     {
         CheckCompatible(train, "training");
         if (test is not null) CheckCompatible(test, "test");
-        if (options.Selection == "test" && test is null) throw new ArgumentException("selection 'test' needs a test set");
+        if (options.Selection == CheckpointSelection.Test && test is null) throw new ArgumentException("selection 'test' needs a test set");
 
         Directory.CreateDirectory(options.OutDir);
         string lastPath = Path.Combine(options.OutDir, LastName), bestPath = Path.Combine(options.OutDir, BestName);
         string optimPath = Path.Combine(options.OutDir, OptimizerName), logPath = Path.Combine(options.OutDir, LogName);
 
         var (trainIdx, valIdx) = SplitValidation(train.Labels, options.ValidationFraction, options.Seed);
-        if (options.Selection == "validation" && valIdx.Length == 0)
+        if (options.Selection == CheckpointSelection.Validation && valIdx.Length == 0)
             throw new ArgumentException($"no validation samples: a validation fraction of {options.ValidationFraction} of {train.Count} training samples holds none, " +
                 "so no best checkpoint could be chosen; raise --val-fraction or select by test");
         if (trainIdx.Length == 0) throw new ArgumentException($"no training samples left after holding out {valIdx.Length} for validation");
@@ -89,7 +89,7 @@ public sealed class Trainer
         if (startEpoch > 0 && File.Exists(optimPath)) optimizer.load_state_dict(optimPath);
         RewriteLog(logPath, records);
 
-        var loss = Losses.ByName(options.Loss);
+        var loss = Losses.For(options.Loss);
         var rcs = new RcsRegulariser();
         int endEpoch = options.MaxEpochsThisRun is int m ? Math.Min(options.Epochs, startEpoch + m) : options.Epochs;
         for (int epoch = startEpoch + 1; epoch <= endEpoch; epoch++)
@@ -105,7 +105,7 @@ public sealed class Trainer
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
             records.Add(record);
 
-            double selected = (options.Selection == "test" ? testAcc : valAcc) ?? double.NaN;
+            double selected = (options.Selection == CheckpointSelection.Test ? testAcc : valAcc) ?? double.NaN;
             if (selected >= bestAcc)
             {
                 bestAcc = selected; bestEpoch = epoch;
@@ -128,7 +128,7 @@ public sealed class Trainer
         return v;
     }
 
-    private string SelectionLabel => options.Selection == "test"
+    private string SelectionLabel => options.Selection == CheckpointSelection.Test
         ? "best-by-test (the method's choice: chosen on the test split, so its test accuracy is optimistic)"
         : $"best-by-validation ({options.ValidationFraction:0.##} of the training split held out)";
 
@@ -142,7 +142,7 @@ public sealed class Trainer
             ["bestEpoch"] = bestEpoch.ToString(inv),
             ["bestAccuracy"] = bestAcc.ToString("R", inv),
             ["selection"] = best ? SelectionLabel : "last epoch",
-            ["loss"] = options.Loss,
+            ["loss"] = options.Loss.Name(),
             ["rcsAlpha"] = options.RcsAlpha.ToString("R", inv),
             ["dropout"] = options.Dropout.ToString("R", inv),
             ["seed"] = options.Seed.ToString(inv),
@@ -280,7 +280,7 @@ public sealed class Trainer
     // Records holding arrays compare by reference, so compare their JSON; stored per-layer thresholds are not settings.
     private static bool SameSettings(ModelInfo a, ModelInfo b)
     {
-        static string Key(ModelInfo i) => JsonSerializer.Serialize(i with { Neuron = i.Neuron with { LayerThresholds = null } }, Checkpoint.JsonOptions);
+        static string Key(ModelInfo i) => JsonSerializer.Serialize(i with { Neuron = i.Neuron with { LayerThresholds = null } }, ProjectJson.Options);
         return Key(a) == Key(b);
     }
 
@@ -300,14 +300,12 @@ public sealed class Trainer
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private static void AppendLog(string path, EpochRecord r) => File.AppendAllText(path, JsonSerializer.Serialize(r, LogJson) + "\n");
+    private static void AppendLog(string path, EpochRecord r) => File.AppendAllText(path, JsonSerializer.Serialize(r, ProjectJson.Lines) + "\n");
 
     private static void RewriteLog(string path, IReadOnlyList<EpochRecord> records)
     {
         string tmp = path + ".tmp";
-        File.WriteAllLines(tmp, records.Select(r => JsonSerializer.Serialize(r, LogJson)));
+        File.WriteAllLines(tmp, records.Select(r => JsonSerializer.Serialize(r, ProjectJson.Lines)));
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -321,7 +319,7 @@ public sealed class Trainer
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
-            try { list.Add(JsonSerializer.Deserialize<EpochRecord>(text, LogJson)!); }
+            try { list.Add(ProjectJson.Deserialize<EpochRecord>(text)!); }
             catch (JsonException e) { throw new InvalidDataException($"{path}: line {line} is not a log record ({e.Message})", e); }
         }
         return list;

@@ -30,7 +30,7 @@ public class TinyCifarConversionTests
             using var ann = FrameArchitectures.Create("tiny-vgg", new FrameNetworkShape(3, 32, 32, 10), _ => new QcfsActivation(8));
             var history = AnnTrainer.Train(ann, train, null, new AnnTrainOptions
             {
-                Epochs = 4, BatchSize = 32, LearningRate = 0.01, Optimizer = "adam", WeightDecay = 0, RcsAlpha = 0.003, Seed = 3,
+                Epochs = 4, BatchSize = 32, LearningRate = 0.01, Optimizer = AnnOptimizer.Adam, WeightDecay = 0, RcsAlpha = 0.003, Seed = 3,
             });
             Assert.All(history, h => Assert.True(h.RcsLoss > 0, "RCS term was not computed"));
             Assert.True(history[^1].TaskLoss < history[0].TaskLoss, "training did not reduce the loss");
