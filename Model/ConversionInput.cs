@@ -7,28 +7,28 @@ namespace EventSnn.Model;
 public sealed record ConversionInput
 {
     /// <summary>Images (frame datasets such as CIFAR), fed as normalised pixels.</summary>
-    public const string Images = "images";
+    public const ConversionInputSource Images = ConversionInputSource.Images;
 
     /// <summary>Event recordings binned into <see cref="ModelInfo.T"/> equal-time slices (<see cref="ModelInfo.Frames"/>).</summary>
-    public const string Events = "events";
+    public const ConversionInputSource Events = ConversionInputSource.Events;
 
     /// <summary>
     /// The method's direct input: the ANN's frame (an image, or all T event slices summed into one count frame) is fed
     /// unchanged at every timestep. Needs the whole sample before the first step.
     /// </summary>
-    public const string Repeat = "repeat";
+    public const Conversion.ConversionInputMode Repeat = Conversion.ConversionInputMode.Repeat;
 
     /// <summary>
     /// Event slice t is fed at step t and the network body sees <see cref="Scale"/> (= T) × the running mean of slices
     /// 1..t: a causal estimate of the collapsed frame, exact at t = T, usable by the streaming pipeline.
     /// </summary>
-    public const string Causal = "causal";
+    public const Conversion.ConversionInputMode Causal = Conversion.ConversionInputMode.Causal;
 
     /// <summary><see cref="Images"/> or <see cref="Events"/>.</summary>
-    public string Source { get; init; } = Events;
+    public ConversionInputSource Source { get; init; } = Events;
 
     /// <summary><see cref="Repeat"/> (default) or <see cref="Causal"/>.</summary>
-    public string Mode { get; init; } = Repeat;
+    public Conversion.ConversionInputMode Mode { get; init; } = Repeat;
 
     /// <summary>Factor applied to the running mean of the inputs in <see cref="Causal"/> mode (T); 1 in <see cref="Repeat"/> mode.</summary>
     public double Scale { get; init; } = 1.0;
@@ -42,8 +42,8 @@ public sealed record ConversionInput
     /// <summary>Throws <see cref="ArgumentException"/> when a field is outside its domain or inconsistent with <paramref name="channels"/>.</summary>
     public void Validate(int channels)
     {
-        if (Source is not (Images or Events)) throw new ArgumentException($"input source must be '{Images}' or '{Events}', got '{Source}'");
-        Conversion.ConversionInputModes.Parse(Mode);   // throws for any other name
+        if (!Enum.IsDefined(Source)) throw new ArgumentException($"input source must be 'images' or 'events', got '{Source}'");
+        if (!Enum.IsDefined(Mode)) throw new ArgumentException($"input mode must be 'repeat' or 'causal', got '{Mode}'");
         if (Mode == Causal && Source != Events) throw new ArgumentException("causal input needs event slices; images are fed with mode 'repeat'");
         if (!(Scale > 0)) throw new ArgumentException($"input scale must be positive, got {Scale}");
         if (Mode == Repeat && Scale != 1.0) throw new ArgumentException($"repeat input is fed unscaled, got scale {Scale}");
@@ -52,4 +52,14 @@ public sealed record ConversionInput
         if (Std is not null && (Std.Length != channels || Std.Any(s => !(s > 0))))
             throw new ArgumentException($"normalisation std must hold {channels} positive values");
     }
+}
+
+/// <summary>What a converted network's samples are (spelled "images" or "events").</summary>
+public enum ConversionInputSource
+{
+    /// <summary>Images (frame datasets such as CIFAR), fed as normalised pixels.</summary>
+    Images,
+
+    /// <summary>Event recordings binned into equal-time slices.</summary>
+    Events,
 }

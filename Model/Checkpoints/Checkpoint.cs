@@ -10,7 +10,7 @@ namespace EventSnn.Model;
 /// <summary>
 /// Checkpoint files (<c>*.ckpt</c>): one ZIP archive holding
 /// <list type="bullet">
-/// <item><c>info.json</c>: the <see cref="ModelInfo"/> (architecture, T, neurons with the current per-layer thresholds, dataset, classes, input and frame settings, kind);</item>
+/// <item><c>info.json</c> (<see cref="ProjectJson"/>; older checkpoints with camelCase keys still read): the <see cref="ModelInfo"/> (architecture, T, neurons with the current per-layer thresholds, dataset, classes, input and frame settings, kind);</item>
 /// <item><c>metadata.json</c>: free string pairs (training epoch, accuracies, how the checkpoint was selected);</item>
 /// <item><c>weights.bin</c>: the network's parameters and buffers in TorchSharp's <c>Module.save</c> format.</item>
 /// </list>
@@ -19,14 +19,6 @@ namespace EventSnn.Model;
 /// </summary>
 public static class Checkpoint
 {
-    /// <summary>JSON options used for <c>info.json</c> and <c>metadata.json</c> (camelCase, indented).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>Writes <paramref name="net"/> and <paramref name="info"/> (thresholds refreshed from the net) to <paramref name="path"/> atomically.</summary>
     public static void Save(string path, SpikingNetwork net, ModelInfo info, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -151,7 +143,7 @@ public static class Checkpoint
     {
         var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
         using var s = entry.Open();
-        JsonSerializer.Serialize(s, value, JsonOptions);
+        JsonSerializer.Serialize(s, value, ProjectJson.Options);
     }
 
     /// <summary>Largest info.json or metadata.json read from a checkpoint: 16 MiB.</summary>
@@ -164,7 +156,7 @@ public static class Checkpoint
         try
         {
             using var s = new LimitedReadStream(entry.Open(), MaxJsonBytes, $"{path}#{name}");
-            return JsonSerializer.Deserialize<T>(s, JsonOptions) ?? throw new InvalidDataException($"{path}#{name}: empty JSON");
+            return ProjectJson.Deserialize<T>(s) ?? throw new InvalidDataException($"{path}#{name}: empty JSON");
         }
         catch (JsonException e)
         {

@@ -75,7 +75,7 @@ public static class AnnToSnnConverter
         ConversionInput? input = null)
     {
         input ??= new ConversionInput { Source = frames is null ? ConversionInput.Images : ConversionInput.Events };
-        input = input with { Mode = snn.InputMode.Name(), Scale = snn.InputScale };
+        input = input with { Mode = snn.InputMode, Scale = snn.InputScale };
         var thresholds = snn.Neurons.Select(n => n.Threshold).ToArray();
         return new ModelInfo
         {

@@ -10,17 +10,10 @@ public enum ConversionInputMode
     Causal,
 }
 
-/// <summary>Conversions between <see cref="ConversionInputMode"/> and its checkpoint spelling.</summary>
+/// <summary>Parsing of <see cref="ConversionInputMode"/>.</summary>
 public static class ConversionInputModes
 {
-    /// <summary>"repeat" or "causal".</summary>
-    public static string Name(this ConversionInputMode mode) => mode == ConversionInputMode.Causal ? ConversionInput.Causal : ConversionInput.Repeat;
-
-    /// <summary>Parses "repeat" or "causal" (as stored in checkpoints and given on the command line).</summary>
-    public static ConversionInputMode Parse(string name) => name switch
-    {
-        ConversionInput.Repeat => ConversionInputMode.Repeat,
-        ConversionInput.Causal => ConversionInputMode.Causal,
-        _ => throw new ArgumentException($"input mode must be '{ConversionInput.Repeat}' or '{ConversionInput.Causal}', got '{name}'"),
-    };
+    /// <summary>Parses "repeat" or "causal" (as given on the command line).</summary>
+    public static ConversionInputMode Parse(string name) => EnumNames.Parse<ConversionInputMode>(name)
+        ?? throw new ArgumentException($"input mode must be 'repeat' or 'causal', got '{name}'");
 }

@@ -170,11 +170,11 @@ public sealed class ConvertedNetwork : SpikingNetwork
     /// </summary>
     public static ConvertedNetwork FromInfo(string arch, ModelInfo info)
     {
-        if (info.Neuron.Kind != "if" || info.Neuron.Reset != "soft" || info.Neuron.Tau != 1.0 || info.Neuron.InitialMembrane != 0.5)
-            throw new ArgumentException($"'{arch}' checkpoints hold converted networks: expected IF neurons (soft reset, τ = 1, initial membrane 0.5), got kind '{info.Neuron.Kind}', reset '{info.Neuron.Reset}', τ = {info.Neuron.Tau}, initial membrane {info.Neuron.InitialMembrane}");
+        if (info.Neuron.Kind != NeuronKind.If || info.Neuron.Reset != NeuronReset.Soft || info.Neuron.Tau != 1.0 || info.Neuron.InitialMembrane != 0.5)
+            throw new ArgumentException($"'{arch}' checkpoints hold converted networks: expected IF neurons (soft reset, τ = 1, initial membrane 0.5), got kind '{info.Neuron.Kind.Name()}', reset '{info.Neuron.Reset.Name()}', τ = {info.Neuron.Tau}, initial membrane {info.Neuron.InitialMembrane}");
         var shape = new FrameNetworkShape(info.InputChannels, info.Height, info.Width, info.Classes);
         ActivationNetwork Build(ActivationFactory factory) => FrameArchitectures.Create(arch, shape, factory);
-        var mode = info.Input is { } input ? ConversionInputModes.Parse(input.Mode) : ConversionInputMode.Causal;
+        var mode = info.Input is { } input ? input.Mode : ConversionInputMode.Causal;
         double scale = info.Input?.Scale ?? 1.0;   // the buffer of the weights overwrites it on load
         return info.Neuron.LayerThresholds is { } layers
             ? new ConvertedNetwork(Build, layers, mode, scale)

@@ -25,7 +25,7 @@ public sealed class ConformalPolicy : ICutoffPolicy
     /// <summary>Largest prediction-set size at which the sample exits.</summary>
     public int MaxSetSize { get; }
 
-    public string Policy => "conformal";
+    public CutoffPolicyKind Policy => CutoffPolicyKind.Conformal;
     public string Parameter => "coverage";
     public double Setting { get; }
     public IReadOnlyList<double> Thresholds => _scoreThresholds;

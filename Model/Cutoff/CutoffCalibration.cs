@@ -61,13 +61,6 @@ public sealed class CutoffCalibration
     /// <summary>Checkpoint the calibration belongs to (informational).</summary>
     public string? Model { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>The calibration file that belongs to a checkpoint: <c>&lt;ckpt&gt;.cutoff.json</c>.</summary>
     public static string PathFor(string checkpointPath) => checkpointPath + ".cutoff.json";
 
@@ -75,7 +68,7 @@ public sealed class CutoffCalibration
     public void Save(string path)
     {
         string tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(tmp, ProjectJson.Serialize(this));
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -84,7 +77,7 @@ public sealed class CutoffCalibration
     public static CutoffCalibration Load(string path)
     {
         CutoffCalibration? c;
-        try { c = JsonSerializer.Deserialize<CutoffCalibration>(EventSnn.Ingest.BoundedText.ReadAllText(path, 64 << 20, "a calibration JSON"), Json); }
+        try { c = ProjectJson.Deserialize<CutoffCalibration>(EventSnn.Ingest.BoundedText.ReadAllText(path, 64 << 20, "a calibration JSON")); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a cutoff calibration file: {e.Message}", e); }
         if (c == null || c.T < 1 || c.Thresholds.Length != c.T || c.TopK.Any(k => k.Thresholds.Length != c.T) || c.Conformal.Any(k => k.Thresholds.Length != c.T)
             || c.Risk.Any(r => r.Thresholds.Length != c.T || !(r.Delta > 0 && r.Delta < 1) || !(r.Confidence > 0 && r.Confidence < 1)))

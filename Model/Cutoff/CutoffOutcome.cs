@@ -5,7 +5,7 @@ namespace EventSnn.Model.Cutoff;
 /// numbers the report plots. Steps are 1-based; the exit histogram is indexed by step − 1.
 /// </summary>
 public sealed record CutoffOutcome(
-    string Policy,
+    CutoffPolicyKind Policy,
     string Parameter,
     double Setting,
     IReadOnlyList<double>? Thresholds,

@@ -9,7 +9,7 @@ public sealed class EntropyPolicy(double threshold, double temperature = 1.0) : 
     /// <summary>Softmax temperature applied before the entropy (1 = plain softmax).</summary>
     public double Temperature { get; } = temperature > 0 ? temperature : throw new ArgumentOutOfRangeException(nameof(temperature));
 
-    public string Policy => "entropy";
+    public CutoffPolicyKind Policy => CutoffPolicyKind.Entropy;
     public string Parameter => "threshold";
     public double Setting { get; } = threshold;
     public IReadOnlyList<double>? Thresholds => null;

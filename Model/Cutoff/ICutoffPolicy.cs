@@ -7,8 +7,8 @@ namespace EventSnn.Model.Cutoff;
 /// </summary>
 public interface ICutoffPolicy
 {
-    /// <summary>Policy family: "topk", "softmax", "entropy", "conformal" or "fixed".</summary>
-    string Policy { get; }
+    /// <summary>Policy family.</summary>
+    CutoffPolicyKind Policy { get; }
 
     /// <summary>Name of the swept parameter ("epsilon", "threshold", "coverage", "timestep").</summary>
     string Parameter { get; }

@@ -5,7 +5,7 @@ namespace EventSnn.Model.Cutoff;
 /// <see cref="CalibrationAccuracy"/> and <see cref="CalibrationMeanTimesteps"/> are measured on the split it was
 /// chosen on; figures on the test split belong to the evaluation, not to the choice.
 /// </summary>
-public sealed record OperatingPoint(string Policy, double Setting, string Split, int Samples,
+public sealed record OperatingPoint(CutoffPolicyKind Policy, double Setting, string Split, int Samples,
     double CalibrationAccuracy, double CalibrationAccuracyAtT, double CalibrationMeanTimesteps, string Rule);
 
 /// <summary>Chooses an operating point among calibrated policies on held-out outputs.</summary>

@@ -182,7 +182,7 @@ public sealed class RiskControlledTopKPolicy : ICutoffPolicy
         Setting = thresholds.Delta;
     }
 
-    public string Policy => "topk-risk";
+    public CutoffPolicyKind Policy => CutoffPolicyKind.TopKRisk;
     public string Parameter => "delta";
     public double Setting { get; }
     public IReadOnlyList<double> Thresholds => _beta;

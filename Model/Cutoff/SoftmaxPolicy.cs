@@ -9,7 +9,7 @@ public sealed class SoftmaxPolicy(double threshold, double temperature = 1.0) : 
     /// <summary>Softmax temperature applied to the accumulated output (1 = plain softmax).</summary>
     public double Temperature { get; } = temperature > 0 ? temperature : throw new ArgumentOutOfRangeException(nameof(temperature));
 
-    public string Policy => "softmax";
+    public CutoffPolicyKind Policy => CutoffPolicyKind.Softmax;
     public string Parameter => "threshold";
     public double Setting { get; } = threshold;
     public IReadOnlyList<double>? Thresholds => null;

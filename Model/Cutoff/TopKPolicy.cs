@@ -15,7 +15,7 @@ public sealed class TopKPolicy : ICutoffPolicy
         Setting = epsilon;
     }
 
-    public string Policy => "topk";
+    public CutoffPolicyKind Policy => CutoffPolicyKind.TopK;
     public string Parameter => "epsilon";
     public double Setting { get; }
     public IReadOnlyList<double> Thresholds => _beta;

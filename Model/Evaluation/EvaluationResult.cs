@@ -7,8 +7,8 @@ namespace EventSnn.Model.Evaluation;
 /// <summary>Result of one policy setting on the test outputs (an element of <c>cutoffs</c> in <c>eval --json</c>).</summary>
 public sealed class CutoffResult
 {
-    /// <summary>"topk", "softmax", "entropy", "conformal" or "fixed".</summary>
-    public string Policy { get; init; } = "";
+    /// <summary>Policy family (written as "topk", "topk-risk", "softmax", "entropy", "conformal" or "fixed").</summary>
+    public CutoffPolicyKind Policy { get; init; }
 
     /// <summary>Name of the swept parameter ("epsilon", "threshold", "coverage", "timestep").</summary>
     public string Parameter { get; init; } = "";
@@ -107,7 +107,7 @@ public sealed class EvaluationResult
     [JsonIgnore] public double AccuracyAtT => AccuracyPerTimestep[^1];
 
     /// <summary>The entry of one policy setting, or null.</summary>
-    public CutoffResult? Find(string policy, double setting) =>
+    public CutoffResult? Find(CutoffPolicyKind policy, double setting) =>
         Cutoffs.FirstOrDefault(c => c.Policy == policy && Math.Abs(c.Setting - setting) < 1e-9);
 
     /// <summary>Computes every output-derived metric and runs every policy of <see cref="CutoffPolicies.Sweep"/>.</summary>
@@ -130,23 +130,15 @@ public sealed class EvaluationResult
         };
     }
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>The JSON object of <c>eval --json</c> (snake_case keys).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => ProjectJson.Serialize(this);
 
     /// <summary>Parses <c>eval --json</c> output.</summary>
     /// <exception cref="InvalidDataException">not an evaluation result (names the source).</exception>
     public static EvaluationResult FromJson(string json, string source)
     {
         EvaluationResult? r;
-        try { r = JsonSerializer.Deserialize<EvaluationResult>(json, Json); }
+        try { r = ProjectJson.Deserialize<EvaluationResult>(json); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: not an evaluation result: {e.Message}", e); }
         if (r == null || r.Timesteps < 1 || r.AccuracyPerTimestep.Length != r.Timesteps)
             throw new InvalidDataException($"{source}: not an evaluation result (needs timesteps and accuracy_per_timestep of that length)");

@@ -1,3 +1,5 @@
+using EventSnn.Model.Cutoff;
+
 namespace EventSnn.Model.Evaluation;
 
 /// <summary>Mean timesteps two models need at equal accuracy, read off one policy's curve of each.</summary>
@@ -32,14 +34,14 @@ public static class ModelComparison
     }
 
     /// <summary>The (mean timesteps, accuracy) points of one policy family.</summary>
-    public static IReadOnlyList<(double Steps, double Accuracy)> Curve(EvaluationResult r, string policy) =>
+    public static IReadOnlyList<(double Steps, double Accuracy)> Curve(EvaluationResult r, CutoffPolicyKind policy) =>
         r.Cutoffs.Where(c => c.Policy == policy).Select(c => (c.MeanTimesteps, c.Accuracy)).ToList();
 
     /// <summary>
     /// Steps of both models at each target accuracy on the <paramref name="policy"/> curves. Default targets:
     /// the lower of the two ε = 0 Top-K accuracies (which both curves reach), then the accuracies of model A's points.
     /// </summary>
-    public static IReadOnlyList<EqualAccuracyPoint> Compare(EvaluationResult a, EvaluationResult b, string policy = "topk", IEnumerable<double>? targets = null)
+    public static IReadOnlyList<EqualAccuracyPoint> Compare(EvaluationResult a, EvaluationResult b, CutoffPolicyKind policy = CutoffPolicyKind.TopK, IEnumerable<double>? targets = null)
     {
         var ca = Curve(a, policy);
         var cb = Curve(b, policy);

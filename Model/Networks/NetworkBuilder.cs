@@ -92,10 +92,10 @@ public sealed class NetworkBuilder
     {
         var s = info.Neuron;
         double threshold = s.LayerThresholds is { } lt && spikingCount < lt.Length ? lt[spikingCount] : s.Threshold;
-        string name = Next(s.Kind);
-        SpikingNeuron neuron = s.Kind == "if"
+        string name = Next(s.Kind.Name());
+        SpikingNeuron neuron = s.Kind == NeuronKind.If
             ? new IfNeuron(name, threshold, s.SurrogateWidth, s.InitialMembrane)
-            : new LifNeuron(name, threshold, s.Tau, s.Reset == "soft", s.SurrogateWidth, s.InitialMembrane);
+            : new LifNeuron(name, threshold, s.Tau, s.Reset == NeuronReset.Soft, s.SurrogateWidth, s.InitialMembrane);
         layers.Add(neuron);
         spikingCount++;
         return this;

@@ -61,7 +61,7 @@ public static class LayerChain
                     break;
                 case "lif":
                     double threshold = info.Neuron.LayerThresholds is { } lt && spiking < lt.Length ? lt[spiking] : s.Threshold;
-                    modules.Add(new LifNeuron(name, threshold, s.Tau, s.Reset == "soft", info.Neuron.SurrogateWidth, s.InitialMembrane));
+                    modules.Add(new LifNeuron(name, threshold, s.Tau, s.Reset == NeuronReset.Soft, info.Neuron.SurrogateWidth, s.InitialMembrane));
                     spiking++;
                     break;
             }

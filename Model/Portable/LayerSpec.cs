@@ -39,7 +39,7 @@ public sealed record LayerSpec
     public double Tau { get; init; } = 0.5;
 
     /// <summary>lif: "hard" (reset to 0) or "soft" (subtract θ).</summary>
-    public string Reset { get; init; } = "hard";
+    public NeuronReset Reset { get; init; } = NeuronReset.Hard;
 
     /// <summary>lif: membrane at the start of a sample as a fraction of θ.</summary>
     public double InitialMembrane { get; init; }
@@ -75,7 +75,7 @@ public sealed record LayerSpec
             case "lif":
                 if (!(Threshold > 0)) throw new ArgumentException("lif threshold must be > 0");
                 if (!(Tau >= 0 && Tau <= 1)) throw new ArgumentException("lif tau must be in [0, 1]");
-                if (Reset is not ("hard" or "soft")) throw new ArgumentException($"lif reset must be 'hard' or 'soft', got '{Reset}'");
+                if (!Enum.IsDefined(Reset)) throw new ArgumentException($"lif reset must be 'hard' or 'soft', got '{Reset}'");
                 break;
             case "threshold":
                 if (!double.IsFinite(Threshold)) throw new ArgumentException("threshold must be finite");

@@ -118,7 +118,7 @@ public static class NirImport
                     if (gain.All(v => v == 1f) && th.All(v => v == theta0) && theta0 != 1.0 && next is { Type: "Scale" }
                         && Expand(next.Array("scale"), shape, next, "scale").All(v => v == theta0))
                     {
-                        specs.Add(new LayerSpec { Kind = "lif", Threshold = theta0, Tau = decay, Reset = "hard" });
+                        specs.Add(new LayerSpec { Kind = "lif", Threshold = theta0, Tau = decay, Reset = NeuronReset.Hard });
                         mapping.Add(($"{specs.Count - 1}_lif", [n.Name, next.Name]));
                         i++;
                         binary = false;
@@ -136,7 +136,7 @@ public static class NirImport
                             mapping.Add(($"{specs.Count - 1}_scale", [n.Name]));
                         }
                     }
-                    specs.Add(new LayerSpec { Kind = "lif", Threshold = 1.0, Tau = decay, Reset = "hard" });
+                    specs.Add(new LayerSpec { Kind = "lif", Threshold = 1.0, Tau = decay, Reset = NeuronReset.Hard });
                     mapping.Add(($"{specs.Count - 1}_lif", names.ToArray()));
                     binary = true;
                     break;

@@ -29,11 +29,25 @@ public static class Losses
         return Add(Scale(ce, 1 - lambda), Scale(mse, lambda)).MoveToOuterDisposeScope();   // (1 − λ)·CE + λ·MSE
     }
 
-    /// <summary>Selects a task loss by name: "tet" or "mean".</summary>
-    public static Func<Tensor, Tensor, Tensor> ByName(string name) => name.ToLowerInvariant() switch
+    /// <summary>The task loss <paramref name="loss"/>.</summary>
+    public static Func<Tensor, Tensor, Tensor> For(TaskLoss loss) => loss switch
     {
-        "tet" => (o, y) => Tet(o, y),
-        "mean" => MeanOutput,
-        _ => throw new ArgumentException($"unknown loss '{name}' (expected 'tet' or 'mean')"),
+        TaskLoss.Tet => (o, y) => Tet(o, y),
+        TaskLoss.Mean => MeanOutput,
+        _ => throw new ArgumentException($"unknown loss '{loss}' (expected 'tet' or 'mean')"),
     };
+
+    /// <summary>The task loss spelled <paramref name="name"/>: "tet" or "mean" (any case).</summary>
+    public static TaskLoss Parse(string name) => EnumNames.Parse<TaskLoss>(name.ToLowerInvariant())
+        ?? throw new ArgumentException($"unknown loss '{name}' (expected 'tet' or 'mean')");
+}
+
+/// <summary>Task loss of direct training (spelled "tet" or "mean").</summary>
+public enum TaskLoss
+{
+    /// <summary>Temporal efficient training: cross-entropy at every step plus an MSE pull towards φ (<see cref="Losses.Tet"/>).</summary>
+    Tet,
+
+    /// <summary>Cross-entropy of the mean output over the steps (<see cref="Losses.MeanOutput"/>).</summary>
+    Mean,
 }

@@ -23,7 +23,7 @@ public sealed class SpikingObjective : ITrainingObjective
         options.Validate();
         this.info = info;
         this.options = options;
-        loss = Losses.ByName(options.Loss);
+        loss = Losses.For(options.Loss);
         Net = TorchRandom.Seeded(options.Seed, () => Architectures.Create(info));
     }
 
@@ -104,7 +104,7 @@ public sealed class SpikingObjective : ITrainingObjective
     // Records holding arrays compare by reference, so compare their JSON; stored per-layer thresholds are not settings.
     private static bool SameSettings(ModelInfo a, ModelInfo b)
     {
-        static string Key(ModelInfo i) => JsonSerializer.Serialize(i with { Neuron = i.Neuron with { LayerThresholds = null } }, Checkpoint.JsonOptions);
+        static string Key(ModelInfo i) => JsonSerializer.Serialize(i with { Neuron = i.Neuron with { LayerThresholds = null } }, ProjectJson.Options);
         return Key(a) == Key(b);
     }
 

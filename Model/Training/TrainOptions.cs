@@ -21,11 +21,11 @@ public sealed record TrainOptions
     /// <summary>L2 weight decay on all parameters.</summary>
     public double WeightDecay { get; init; } = 5e-4;
 
-    /// <summary>"sgd" (the method's: momentum, weight decay) or "adam" (handy for very short runs).</summary>
-    public string Optimizer { get; init; } = "sgd";
+    /// <summary>SGD (the method's: momentum, weight decay) or Adam (handy for very short runs).</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
 
-    /// <summary>Task loss of a spiking network: "tet" or "mean" (<see cref="Losses.ByName"/>); ANNs use cross-entropy.</summary>
-    public string Loss { get; init; } = "tet";
+    /// <summary>Task loss of a spiking network (<see cref="Losses.For"/>); ANNs use cross-entropy.</summary>
+    public TaskLoss Loss { get; init; } = TaskLoss.Tet;
 
     /// <summary>Weight α of the RCS term; 0 trains the baseline without RCS.</summary>
     public double RcsAlpha { get; init; }
@@ -40,15 +40,15 @@ public sealed record TrainOptions
     /// <summary>Seed of weight init, shuffling, validation split and augmentation.</summary>
     public int Seed { get; init; } = 1200;
 
-    /// <summary>Fraction of the training split held out (stratified by class) for checkpoint selection; 0 with <see cref="Selection"/> "test".</summary>
+    /// <summary>Fraction of the training split held out (stratified by class) for checkpoint selection; 0 with <see cref="Selection"/> <see cref="CheckpointSelection.Test"/>.</summary>
     public double ValidationFraction { get; init; } = 0.1;
 
     /// <summary>
-    /// How the best checkpoint is chosen: "validation" (default, on the held-out split), "test" (the method's
-    /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic) or
-    /// "last" (the last epoch's weights, as ANN training for conversion uses).
+    /// How the best checkpoint is chosen: on the held-out split (default), on the test split (the method's
+    /// choice: best test accuracy; the checkpoint is labelled so because its test accuracy is then optimistic) or the
+    /// last epoch (what ANN training for conversion keeps).
     /// </summary>
-    public string Selection { get; init; } = "validation";
+    public CheckpointSelection Selection { get; init; } = CheckpointSelection.Validation;
 
     /// <summary>Training-time augmentation (random translation, METHOD.md §8); null = none.</summary>
     public RandomTranslation? Augmentation { get; init; }
@@ -74,11 +74,24 @@ public sealed record TrainOptions
         if (RcsAlpha < 0) throw new ArgumentException("RCS alpha must be >= 0");
         if (Dropout < 0 || Dropout >= 1) throw new ArgumentException("dropout must be in [0, 1)");
         if (ValidationFraction < 0 || ValidationFraction >= 1) throw new ArgumentException("validation fraction must be in [0, 1)");
-        if (Selection is not ("validation" or "test" or "last")) throw new ArgumentException($"selection must be 'validation', 'test' or 'last', got '{Selection}'");
-        if (Optimizer is not ("sgd" or "adam")) throw new ArgumentException($"unknown optimizer '{Optimizer}' (sgd, adam)");
-        if (Selection == "validation" && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
-        _ = Losses.ByName(Loss);
+        if (!Enum.IsDefined(Selection)) throw new ArgumentException($"selection must be 'validation', 'test' or 'last', got '{Selection}'");
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentException($"unknown optimizer '{Optimizer}' (sgd, adam)");
+        if (Selection == CheckpointSelection.Validation && ValidationFraction == 0) throw new ArgumentException("selection 'validation' needs a validation fraction > 0");
+        _ = Losses.For(Loss);
     }
+}
+
+/// <summary>How <see cref="Trainer"/> picks the best checkpoint (spelled "validation" or "test").</summary>
+public enum CheckpointSelection
+{
+    /// <summary>Best accuracy on the part of the training split held out (<see cref="TrainOptions.ValidationFraction"/>).</summary>
+    Validation,
+
+    /// <summary>Best test accuracy (the method's choice; the test accuracy of that checkpoint is optimistic).</summary>
+    Test,
+
+    /// <summary>The last epoch's weights (ANN training for conversion).</summary>
+    Last,
 }
 
 /// <summary>

@@ -66,14 +66,14 @@ public sealed class Trainer
     public TrainResult Fit(IBatchSource train, IBatchSource? test, IProgress<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         if (train.Count == 0) throw new ArgumentException("training set is empty");
-        if (options.Selection == "test" && test is null) throw new ArgumentException("selection 'test' needs a test set");
+        if (options.Selection == CheckpointSelection.Test && test is null) throw new ArgumentException("selection 'test' needs a test set");
 
         Directory.CreateDirectory(options.OutDir);
         string lastPath = Path.Combine(options.OutDir, LastName), bestPath = Path.Combine(options.OutDir, BestName);
         string optimPath = Path.Combine(options.OutDir, OptimizerName), logPath = Path.Combine(options.OutDir, LogName);
 
         var (trainIdx, valIdx) = SplitValidation(train.Labels, options.ValidationFraction, options.Seed);
-        if (options.Selection == "validation" && valIdx.Length == 0)
+        if (options.Selection == CheckpointSelection.Validation && valIdx.Length == 0)
             throw new ArgumentException($"no validation samples: a validation fraction of {options.ValidationFraction} of {train.Count} training samples holds none, " +
                 "so no best checkpoint could be chosen; raise --val-fraction or select by test");
         if (trainIdx.Length == 0) throw new ArgumentException($"no training samples left after holding out {valIdx.Length} for validation");
@@ -110,7 +110,7 @@ public sealed class Trainer
         var parameters = net.parameters().Where(p => p.requires_grad).ToList();
         using optim.Optimizer optimizer = options.Optimizer switch
         {
-            "sgd" => torch.optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
+            OptimizerKind.Sgd => torch.optim.SGD(parameters, options.LearningRate, momentum: options.Momentum, weight_decay: options.WeightDecay),
             _ => torch.optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
         };
         if (startEpoch > 0 && File.Exists(optimPath)) LoadOptimizer(optimizer, optimPath);
@@ -131,13 +131,13 @@ public sealed class Trainer
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
             records.Add(record);
 
-            if (options.Selection == "last")
+            if (options.Selection == CheckpointSelection.Last)
             {
                 bestAcc = testAcc ?? valAcc ?? record.TrainAccuracy; bestEpoch = epoch;
             }
             else
             {
-                double selected = (options.Selection == "test" ? testAcc : valAcc) ?? double.NaN;
+                double selected = (options.Selection == CheckpointSelection.Test ? testAcc : valAcc) ?? double.NaN;
                 if (selected >= bestAcc)
                 {
                     bestAcc = selected; bestEpoch = epoch;
@@ -152,7 +152,7 @@ public sealed class Trainer
             progress?.Report(new TrainProgress(epoch, options.Epochs, "epoch", 1, 1, record.Loss, record.TrainAccuracy)
             { LearningRate = lr, Elapsed = watch.Elapsed, Eta = eta, Completed = record });
         }
-        if (options.Selection == "last") bestPath = lastPath;
+        if (options.Selection == CheckpointSelection.Last) bestPath = lastPath;
         return new TrainResult(records, bestEpoch, bestAcc, SelectionLabel, bestPath, lastPath, logPath, startEpoch);
     }
 
@@ -168,8 +168,8 @@ public sealed class Trainer
 
     private string SelectionLabel => options.Selection switch
     {
-        "test" => "best-by-test (the method's choice: chosen on the test split, so its test accuracy is optimistic)",
-        "last" => "last epoch",
+        CheckpointSelection.Test => "best-by-test (the method's choice: chosen on the test split, so its test accuracy is optimistic)",
+        CheckpointSelection.Last => "last epoch",
         _ => $"best-by-validation ({options.ValidationFraction:0.##} of the training split held out)",
     };
 
@@ -183,7 +183,7 @@ public sealed class Trainer
             ["bestEpoch"] = bestEpoch.ToString(inv),
             ["bestAccuracy"] = bestAcc.ToString("R", inv),
             ["selection"] = best ? SelectionLabel : "last epoch",
-            ["loss"] = options.Loss,
+            ["loss"] = options.Loss.Name(),
             ["rcsAlpha"] = options.RcsAlpha.ToString("R", inv),
             ["dropout"] = options.Dropout.ToString("R", inv),
             ["seed"] = options.Seed.ToString(inv),
@@ -333,14 +333,12 @@ public sealed class Trainer
         }
     }
 
-    private static readonly JsonSerializerOptions LogJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private static void AppendLog(string path, EpochRecord r) => File.AppendAllText(path, JsonSerializer.Serialize(r, LogJson) + "\n");
+    private static void AppendLog(string path, EpochRecord r) => File.AppendAllText(path, JsonSerializer.Serialize(r, ProjectJson.Lines) + "\n");
 
     private static void RewriteLog(string path, IReadOnlyList<EpochRecord> records)
     {
         string tmp = path + ".tmp";
-        File.WriteAllLines(tmp, records.Select(r => JsonSerializer.Serialize(r, LogJson)));
+        File.WriteAllLines(tmp, records.Select(r => JsonSerializer.Serialize(r, ProjectJson.Lines)));
         File.Move(tmp, path, overwrite: true);
     }
 
@@ -354,7 +352,7 @@ public sealed class Trainer
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
-            try { list.Add(JsonSerializer.Deserialize<EpochRecord>(text, LogJson)!); }
+            try { list.Add(ProjectJson.Deserialize<EpochRecord>(text)!); }
             catch (JsonException e) { throw new InvalidDataException($"{path}: line {line} is not a log record ({e.Message})", e); }
         }
         return list;

@@ -72,13 +72,8 @@ public sealed record NatsNoticeRecord
 /// <summary>The JSON form of the records.</summary>
 public static class NatsJson
 {
-    /// <summary>snake_case keys, enums as snake_case strings, nulls left out.</summary>
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>The project's JSON on one line (<see cref="EventSnn.Model.ProjectJson.Lines"/>): snake_case keys, enums as snake_case strings, nulls left out.</summary>
+    public static readonly JsonSerializerOptions Options = EventSnn.Model.ProjectJson.Lines;
 
     /// <summary>UTF-8 JSON of <paramref name="value"/>.</summary>
     public static byte[] Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);

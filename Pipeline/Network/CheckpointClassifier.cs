@@ -88,20 +88,20 @@ public sealed class CheckpointClassifierFactory
     /// exists (at its operating ε, or <paramref name="policy"/>/<paramref name="setting"/> when given), else the
     /// fixed-T baseline (decide at T). Returns the rule and a description of it.
     /// </summary>
-    public (ExitRule Rule, string Description) LoadExitRule(string? policy = null, double? setting = null)
+    public (ExitRule Rule, string Description) LoadExitRule(CutoffPolicyKind? policy = null, double? setting = null)
     {
         string calibrationPath = CutoffCalibration.PathFor(_path);
         ICutoffPolicy cutoff;
         if (File.Exists(calibrationPath))
-            cutoff = CutoffPolicies.FromCalibration(CutoffCalibration.Load(calibrationPath), policy ?? "topk", setting);
+            cutoff = CutoffPolicies.FromCalibration(CutoffCalibration.Load(calibrationPath), policy ?? CutoffPolicyKind.TopK, setting);
         else if (policy is null && setting is null)
             // Uncalibrated: no cutoff at all; the decision at T is then labelled max_timesteps, not cutoff.
             return ((_, _) => false, FormattableString.Invariant($"none (uncalibrated: decides at T={Model.T})"));
-        else if (policy is null or "fixed")
+        else if (policy is null or CutoffPolicyKind.Fixed)
             cutoff = new FixedPolicy((int)(setting ?? Model.T));
         else
             throw new FileNotFoundException($"{calibrationPath} not found: calibrate the checkpoint first (eventsnn calibrate) or use --cutoff fixed", calibrationPath);
-        string what = FormattableString.Invariant($"{cutoff.Policy} {cutoff.Parameter}={cutoff.Setting}");
+        string what = FormattableString.Invariant($"{cutoff.Policy.Name()} {cutoff.Parameter}={cutoff.Setting}");
         return (cutoff.ShouldExit, what);
     }
 }

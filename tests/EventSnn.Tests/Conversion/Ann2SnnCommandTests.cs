@@ -24,8 +24,8 @@ public class Ann2SnnCommandTests
                 "--epochs", "4", "--lr", "0.01", "--optimizer", "adam", "--weight-decay", "0", "--seed", "7", "--out", ckpt, "--export-pt", pth }).ToArray());
             Assert.True(code == 0, stderr);
             using var summary = JsonDocument.Parse(stdout);
-            double ann = summary.RootElement.GetProperty("annAccuracy").GetDouble();
-            var snn = summary.RootElement.GetProperty("snnAccuracy").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            double ann = summary.RootElement.GetProperty("ann_accuracy").GetDouble();
+            var snn = summary.RootElement.GetProperty("snn_accuracy").EnumerateArray().Select(e => e.GetDouble()).ToArray();
             Assert.Equal(16, snn.Length);
             Assert.Equal(4, summary.RootElement.GetProperty("epochs").GetArrayLength());
             Assert.True(ann >= 0.8, $"ANN accuracy {ann}");
@@ -73,8 +73,8 @@ public class Ann2SnnCommandTests
             (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, common.Concat(new[] { "--import-pt", pth, "--out", again }).ToArray());
             Assert.True(code == 0, stderr);
             using var imported = JsonDocument.Parse(stdout);
-            Assert.Equal(ann, imported.RootElement.GetProperty("annAccuracy").GetDouble());
-            Assert.Equal(snn, imported.RootElement.GetProperty("snnAccuracy").EnumerateArray().Select(e => e.GetDouble()).ToArray());
+            Assert.Equal(ann, imported.RootElement.GetProperty("ann_accuracy").GetDouble());
+            Assert.Equal(snn, imported.RootElement.GetProperty("snn_accuracy").EnumerateArray().Select(e => e.GetDouble()).ToArray());
             Assert.Equal(0, imported.RootElement.GetProperty("epochs").GetArrayLength());
         }
         finally { Directory.Delete(dir, true); }
@@ -99,10 +99,10 @@ public class Ann2SnnCommandTests
             (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, common.Concat(new[] { "--epochs", "10", "--out", ckpt, "--export-pt", pth }).ToArray());
             Assert.True(code == 0, stderr);
             using var summary = JsonDocument.Parse(stdout);
-            Assert.Equal("repeat", summary.RootElement.GetProperty("inputMode").GetString());
-            double ann = summary.RootElement.GetProperty("annAccuracy").GetDouble();
-            var snn = Doubles(summary.RootElement.GetProperty("snnAccuracy"));
-            var error = Doubles(summary.RootElement.GetProperty("conversionError"));
+            Assert.Equal("repeat", summary.RootElement.GetProperty("input_mode").GetString());
+            double ann = summary.RootElement.GetProperty("ann_accuracy").GetDouble();
+            var snn = Doubles(summary.RootElement.GetProperty("snn_accuracy"));
+            var error = Doubles(summary.RootElement.GetProperty("conversion_error"));
             var agreement = Doubles(summary.RootElement.GetProperty("agreement"));
             Assert.Equal(8, snn.Length);
             Assert.True(ann >= 0.3, $"ANN accuracy {ann} (11 classes)");
@@ -128,14 +128,14 @@ public class Ann2SnnCommandTests
             (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, common.Concat(new[] { "--import-pt", pth, "--input-mode", "causal", "--out", causal }).ToArray());
             Assert.True(code == 0, stderr);
             using var causalSummary = JsonDocument.Parse(stdout);
-            Assert.Equal(ann, causalSummary.RootElement.GetProperty("annAccuracy").GetDouble());
+            Assert.Equal(ann, causalSummary.RootElement.GetProperty("ann_accuracy").GetDouble());
             var causalInfo = Checkpoint.ReadInfo(causal);
             Assert.Equal(ConversionInput.Causal, causalInfo.Input!.Mode);
             Assert.Equal(8.0, causalInfo.Input.Scale);
             (code, stdout, stderr) = EventSnnProcess.Run(Limit, dir, "eval", "--model", causal, "--data", data, "--cache", cache, "--json");
             Assert.True(code == 0, stderr);
             using (var eval = JsonDocument.Parse(stdout))
-                Assert.Equal(Doubles(causalSummary.RootElement.GetProperty("snnAccuracy")).Select(a => Math.Round(a, 6)),
+                Assert.Equal(Doubles(causalSummary.RootElement.GetProperty("snn_accuracy")).Select(a => Math.Round(a, 6)),
                     Doubles(eval.RootElement.GetProperty("accuracy_per_timestep")).Select(a => Math.Round(a, 6)));
         }
         finally { Directory.Delete(dir, true); }

@@ -42,7 +42,7 @@ public class ConversionInputTests
         ok.Validate(3);
         Assert.Throws<ArgumentException>(() => ok.Validate(2));
         Assert.Throws<ArgumentException>(() => (ok with { Mode = ConversionInput.Causal, Scale = 8 }).Validate(3));
-        Assert.Throws<ArgumentException>(() => new ConversionInput { Mode = "sometimes" }.Validate(2));
+        Assert.Throws<ArgumentException>(() => new ConversionInput { Mode = (EventSnn.Model.Conversion.ConversionInputMode)7 }.Validate(2));
         Assert.Throws<ArgumentException>(() => new ConversionInput { Scale = 8 }.Validate(2));
         Assert.Throws<ArgumentException>(() => new ModelInfo { Input = new ConversionInput() }.Validate());
         new ModelInfo { Kind = "converted", Input = new ConversionInput { Mode = ConversionInput.Causal, Scale = 16 } }.Validate();

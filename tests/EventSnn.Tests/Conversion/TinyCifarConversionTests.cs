@@ -31,8 +31,8 @@ public class TinyCifarConversionTests
             using var objective = new AnnObjective(ann, rcsAlpha: 0.003);
             var history = new Trainer(objective, new TrainOptions
             {
-                Epochs = 4, BatchSize = 32, LearningRate = 0.01, Optimizer = "adam", WeightDecay = 0, RcsAlpha = 0.003, Seed = 3,
-                Selection = "last", ValidationFraction = 0, OutDir = Path.Combine(dir, "ann"),
+                Epochs = 4, BatchSize = 32, LearningRate = 0.01, Optimizer = OptimizerKind.Adam, WeightDecay = 0, RcsAlpha = 0.003, Seed = 3,
+                Selection = CheckpointSelection.Last, ValidationFraction = 0, OutDir = Path.Combine(dir, "ann"),
             }).Fit(new StaticFrameBatches(train), null).Epochs;
             Assert.All(history, h => Assert.True(h.RcsLoss > 0, "RCS term was not computed"));
             Assert.True(history[^1].TaskLoss < history[0].TaskLoss, "training did not reduce the loss");

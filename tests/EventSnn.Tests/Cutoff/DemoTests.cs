@@ -40,7 +40,7 @@ public class DemoTests
                     var op = m.GetProperty("operating_point");
                     Assert.Equal("validation", op.GetProperty("chosen_on").GetString());
                     var evalOf = EvaluationResult.Load(Path.Combine(folder, "eval.json"));
-                    var point = evalOf.Find(op.GetProperty("policy").GetString()!, op.GetProperty("setting").GetDouble());
+                    var point = evalOf.Find(CutoffPolicies.Parse(op.GetProperty("policy").GetString()!), op.GetProperty("setting").GetDouble());
                     Assert.NotNull(point);
                     Assert.Equal(point!.MeanTimesteps, op.GetProperty("test_mean_timesteps").GetDouble(), 12);
                     Assert.True(op.GetProperty("calibration_accuracy").GetDouble() >= op.GetProperty("calibration_accuracy_at_t").GetDouble() - 1.0 / op.GetProperty("calibration_samples").GetInt32() - 1e-12);
@@ -80,7 +80,7 @@ public class DemoTests
                 Assert.Equal(cliEval.Samples, PureHDF.IH5GroupExtensions.Dataset(h5, "sample_ids").Read<string[]>().Length);
             }
             Assert.Equal(demoEval.AccuracyPerTimestep, cliEval.AccuracyPerTimestep);
-            Assert.Equal(demoEval.Find("topk", 0)!.MeanTimesteps, cliEval.Find("topk", 0)!.MeanTimesteps);
+            Assert.Equal(demoEval.Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps, cliEval.Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps);
 
             // `calibrate` with the same seed reproduces the demo's thresholds.
             string cal = Path.Combine(dir, "again.cutoff.json");
@@ -106,7 +106,7 @@ public class DemoTests
             var riskEval = EventSnnProcess.Run(TimeSpan.FromMinutes(2), null, "eval", "--model", ckpt, "--data", Path.Combine(dir, "data"),
                 "--cache", Path.Combine(dir, "frame-cache"), "--calibration", riskCal, "--json");
             Assert.True(riskEval.Code == 0, riskEval.Err + riskEval.Out);
-            var riskPoint = EvaluationResult.FromJson(riskEval.Out, "eval --json").Find("topk-risk", 0.2);
+            var riskPoint = EvaluationResult.FromJson(riskEval.Out, "eval --json").Find(CutoffPolicyKind.TopKRisk, 0.2);
             Assert.NotNull(riskPoint);
             Assert.Equal(risk.Thresholds, riskPoint!.Thresholds);
             var badRisk = EventSnnProcess.Run("calibrate", "--model", ckpt, "--data", Path.Combine(dir, "data"), "--risk", "1.5");
@@ -126,7 +126,7 @@ public class DemoTests
     {
         Assert.Equal(dumped.N, r.Samples);
         Assert.Equal(dumped.T, r.Timesteps);
-        var topk = r.Cutoffs.Single(x => x.Policy == "topk" && x.Setting == 0);
+        var topk = r.Cutoffs.Single(x => x.Policy == CutoffPolicyKind.TopK && x.Setting == 0);
         var (acc, oct, tk) = OutputDumpTests.Recompute(dumped, topk.Thresholds!);
         for (int t = 0; t < dumped.T; t++) Assert.Equal(acc[t], r.AccuracyPerTimestep[t], 9);
         Assert.Equal(oct, r.OctMean, 9);

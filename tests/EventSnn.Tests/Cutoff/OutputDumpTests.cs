@@ -1,3 +1,4 @@
+using EventSnn.Model;
 using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 
@@ -41,15 +42,15 @@ public class OutputDumpTests
             Assert.Equal(40, r.Samples);
             Assert.Equal(6, r.Timesteps);
             // Independent recomputation straight from the dumped arrays.
-            var (accT, octMean, topk) = Recompute(back, r.Cutoffs.Single(c => c.Policy == "topk" && c.Setting == 0).Thresholds!);
+            var (accT, octMean, topk) = Recompute(back, r.Cutoffs.Single(c => c.Policy == CutoffPolicyKind.TopK && c.Setting == 0).Thresholds!);
             for (int t = 0; t < 6; t++) Assert.Equal(accT[t], r.AccuracyPerTimestep[t], 12);
             Assert.Equal(octMean, r.OctMean, 12);
-            var entry = r.Cutoffs.Single(c => c.Policy == "topk" && c.Setting == 0);
+            var entry = r.Cutoffs.Single(c => c.Policy == CutoffPolicyKind.TopK && c.Setting == 0);
             Assert.Equal(topk.Acc, entry.Accuracy, 12);
             Assert.Equal(topk.Mean, entry.MeanTimesteps, 12);
             Assert.Equal(6 / topk.Mean, entry.Speedup, 12);
-            Assert.Equal(new[] { "conformal", "entropy", "fixed", "softmax", "topk" }, r.Cutoffs.Select(c => c.Policy).Distinct().Order());
-            Assert.Equal(10, r.Cutoffs.Count(c => c.Policy == "topk"));
+            Assert.Equal(new[] { "conformal", "entropy", "fixed", "softmax", "topk" }, r.Cutoffs.Select(c => c.Policy.Name()).Distinct().Order());
+            Assert.Equal(10, r.Cutoffs.Count(c => c.Policy == CutoffPolicyKind.TopK));
         }
         finally { Directory.Delete(dir, true); }
     }

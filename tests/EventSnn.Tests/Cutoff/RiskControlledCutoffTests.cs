@@ -1,3 +1,4 @@
+using EventSnn.Model;
 using EventSnn.Model.Cutoff;
 
 namespace EventSnn.Tests.Cutoff;
@@ -146,13 +147,13 @@ public class OperatingPointTests
         var aggressive = new TopKPolicy([0.1, 0.1, 0.1], 0.09);  // exits everyone at t = 1; sample 2 wrong
         var cautious = new TopKPolicy([5, 0.1, 0.1], 0);         // exits everyone at t = 2, all correct
         var op = OperatingPointSelector.Choose(set, [cautious, aggressive], maxExtraErrors: 0);
-        Assert.Equal(("topk", 0.0), (op.Policy, op.Setting));
+        Assert.Equal(("topk", 0.0), (op.Policy.Name(), op.Setting));
         Assert.Equal(2.0, op.CalibrationMeanTimesteps, 12);
         var loose = OperatingPointSelector.Choose(set, [cautious, aggressive], maxExtraErrors: 1);
         Assert.Equal(0.09, loose.Setting);
         Assert.Equal(1.0, loose.CalibrationMeanTimesteps, 12);
         // With no candidate good enough, classification at T is the operating point.
         var none = OperatingPointSelector.Choose(set, [aggressive], maxExtraErrors: 0);
-        Assert.Equal(("fixed", 3.0), (none.Policy, none.Setting));
+        Assert.Equal(("fixed", 3.0), (none.Policy.Name(), none.Setting));
     }
 }

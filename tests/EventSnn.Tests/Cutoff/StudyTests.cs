@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using System.Text.Json;
 using EventSnn.Model.Evaluation;
 
@@ -40,13 +41,13 @@ public class StudyTests
                     Assert.True(acc.GetProperty("high").GetDouble() >= acc.GetProperty("mean").GetDouble());
                     var topk = arm.GetProperty("policies").EnumerateArray()
                         .First(p => p.GetProperty("policy").GetString() == "topk" && p.GetProperty("setting").GetDouble() == 0);
-                    double meanExit = (r[0].Find("topk", 0)!.MeanTimesteps + r[1].Find("topk", 0)!.MeanTimesteps) / 2;
+                    double meanExit = (r[0].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps + r[1].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps) / 2;
                     Assert.Equal(meanExit, topk.GetProperty("mean_timesteps").GetProperty("mean").GetDouble(), 12);
                 }
                 var diff = doc.RootElement.GetProperty("differences").EnumerateArray()
                     .First(d => d.GetProperty("quantity").GetString() == "topk 0 mean_timesteps");
-                double paired = ((runs["0.01"][0].Find("topk", 0)!.MeanTimesteps - runs["0"][0].Find("topk", 0)!.MeanTimesteps)
-                               + (runs["0.01"][1].Find("topk", 0)!.MeanTimesteps - runs["0"][1].Find("topk", 0)!.MeanTimesteps)) / 2;
+                double paired = ((runs["0.01"][0].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps - runs["0"][0].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps)
+                               + (runs["0.01"][1].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps - runs["0"][1].Find(CutoffPolicyKind.TopK, 0)!.MeanTimesteps)) / 2;
                 Assert.Equal(paired, diff.GetProperty("difference").GetProperty("mean").GetDouble(), 12);
             }
 

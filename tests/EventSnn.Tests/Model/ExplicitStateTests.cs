@@ -19,7 +19,7 @@ public class ExplicitStateTests
     {
         "lif" => Info(),
         "lif-tebn" => Info(tebn: true),
-        "lif-soft" => Info(neuron: NeuronSettings.Lif() with { Reset = "soft", InitialMembrane = 0.25 }),
+        "lif-soft" => Info(neuron: NeuronSettings.Lif() with { Reset = NeuronReset.Soft, InitialMembrane = 0.25 }),
         _ => Info(neuron: NeuronSettings.If()),
     };
 

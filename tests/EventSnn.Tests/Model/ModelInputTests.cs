@@ -28,7 +28,7 @@ public sealed class ModelInputTests
 
     static readonly IEventDataset Gesture = new Geometry("dvsgesture", 128, 128, 11);
 
-    static ModelInfo FromJson(string json) => JsonSerializer.Deserialize<ModelInfo>(json, Checkpoint.JsonOptions)!;
+    static ModelInfo FromJson(string json) => ProjectJson.Deserialize<ModelInfo>(json)!;
 
     /// <summary>
     /// <c>model_input_tiny_v1.ckpt</c>: a "tiny" network as `eventsnn train --dataset dvsgesture --arch tiny --T 4

@@ -20,7 +20,7 @@ public class TrainCommandTests
                 "--downsample", "4", "--out", outDir, "--cache", cache, "--rcs-alpha", "0.002", "--threads", "2"];
             var (code, stdout, stderr) = EventSnnProcess.Run([.. common, "--epochs", "4", "--json"]);
             Assert.True(code == 0, $"exit {code}: {stderr}");
-            Assert.Contains("\"bestCheckpoint\"", stdout);
+            Assert.Contains("\"best_checkpoint\"", stdout);
             // one plain line per epoch (stderr is not a terminal) with loss, accuracies, time, learning rate and ETA
             var epochLines = stderr.Split('\n').Where(l => l.StartsWith("epoch ")).ToArray();
             Assert.Equal(4, epochLines.Length);

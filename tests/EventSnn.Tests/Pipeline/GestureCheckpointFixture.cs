@@ -53,7 +53,7 @@ public sealed class GestureCheckpointFixture : IDisposable
         string runDir = Path.Combine(Dir, "run");
         var result = new Trainer(info, new TrainOptions
         {
-            Epochs = 30, BatchSize = 8, LearningRate = 0.05, Loss = "mean", OutDir = runDir, Seed = 5, ValidationFraction = 0, Selection = "test", Resume = false,
+            Epochs = 30, BatchSize = 8, LearningRate = 0.05, Loss = TaskLoss.Mean, OutDir = runDir, Seed = 5, ValidationFraction = 0, Selection = CheckpointSelection.Test, Resume = false,
         }).Fit(train, train);
         Checkpoint = Path.Combine(runDir, global::EventSnn.Model.Trainer.LastName);
         TrainAccuracy = result.Epochs.Count > 0 ? result.Epochs[^1].TestAccuracy ?? double.NaN : double.NaN;

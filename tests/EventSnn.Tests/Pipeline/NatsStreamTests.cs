@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using System.Diagnostics;
 using System.Text.Json;
 using EventSnn.Datasets.Synthetic;
@@ -61,7 +62,7 @@ public class NatsStreamTests(GestureCheckpointFixture gestures, ITestOutputHelpe
         if (_offline.TryGetValue(path, out var known)) return known;
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
         using var model = factory.Load(maxBatch: 1);
-        var (rule, _) = factory.LoadExitRule("fixed");
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed);
         var binning = new OnlineBinningOptions { WindowUs = BinUs, Width = 32, Height = 32, Downsample = 4 };
         using var recording = EventFile.ReadAll(path).Events;
         return _offline[path] = StreamPipeline.ClassifyOffline("offline", recording, binning, model, rule).ToList();

@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using EventSnn.Ingest;
 using EventSnn.Ingest.Binning;
 using EventSnn.Model;
@@ -92,7 +93,7 @@ public class NetworkStageTests(GestureCheckpointFixture gestures)
     {
         var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
-        var (rule, _) = factory.LoadExitRule("fixed", 4);
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed, 4);
         var recordings = gestures.Gestures.Select(g => EventFile.ReadAll(g.Path).Events).ToList();
         try
         {

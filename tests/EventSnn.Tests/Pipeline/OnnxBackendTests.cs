@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using System.Text.Json;
 using EventSnn.Ingest;
 using EventSnn.Pipeline;
@@ -21,7 +22,7 @@ public class OnnxBackendTests(GestureCheckpointFixture gestures)
         using var torchModel = factory.Load(maxBatch: 4);
         using var onnxModel = factory.LoadOnnx(maxBatch: 4, threads: 1);
         Assert.Equal(torchModel.StateBytesPerSlot, onnxModel.StateBytesPerSlot);
-        var (rule, _) = factory.LoadExitRule("fixed");
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed);
         int decisions = 0;
         foreach (var (path, _, _) in gestures.Gestures)
         {
@@ -75,7 +76,7 @@ public class OnnxBackendTests(GestureCheckpointFixture gestures)
 
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
         using var model = factory.Load(maxBatch: 1);
-        var (rule, _) = factory.LoadExitRule("fixed");
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed);
         using var recording = EventFile.ReadAll(path).Events;
         var offline = StreamPipeline.ClassifyOffline("offline", recording, Binning, model, rule);
         Assert.Equal(offline.Select(d => (d.Class, d.Timestep, d.EventTimeUs, d.Events)),

@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using System.Net;
 using System.Text.Json;
 using EventSnn.Ingest;
@@ -186,7 +187,7 @@ public class ServingEqualityTests(ExactServingFixture exact)
             var decisions = lines.Where(l => l.GetProperty("type").GetString() == "decision").ToList();
 
             var factory = new CheckpointClassifierFactory(exact.Checkpoint);
-            var (rule, _) = factory.LoadExitRule("fixed", 4);
+            var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed, 4);
             using var model = factory.Load(maxBatch: 1, initialSlots: 1, fold: false);
             for (int i = 0; i < servers.Count; i++)
             {

@@ -1,3 +1,4 @@
+using EventSnn.Model.Cutoff;
 using System.Text.Json;
 using EventSnn.Ingest;
 using EventSnn.Pipeline;
@@ -67,7 +68,7 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
         Assert.Equal(gestures.Gestures.Count, byStream.Count);
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
         using var model = factory.Load(maxBatch: 1);
-        var (rule, _) = factory.LoadExitRule("fixed");
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed);
         var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
         int correct = 0;
         for (int g = 0; g < byStream.Count; g++)
@@ -132,7 +133,7 @@ public class StreamCliTests(GestureCheckpointFixture gestures)
 
         var factory = new CheckpointClassifierFactory(gestures.Checkpoint);
         using var model = factory.Load(maxBatch: 1);
-        var (rule, _) = factory.LoadExitRule("fixed");
+        var (rule, _) = factory.LoadExitRule(CutoffPolicyKind.Fixed);
         var binning = new OnlineBinningOptions { WindowUs = GestureCheckpointFixture.WindowUs / GestureCheckpointFixture.T, Width = 32, Height = 32, Downsample = 4 };
         using var recording = EventFile.ReadAll(path).Events;
         var offline = StreamPipeline.ClassifyOffline("offline", recording, binning, model, rule);

@@ -293,7 +293,7 @@ public class NirTests
             var (result, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions { BatchSize = 5 });
             Assert.Equal(12, result.Samples);
             Assert.Equal(4, result.AccuracyPerTimestep.Length);
-            Assert.Contains(result.Cutoffs, c => c.Policy == "topk");
+            Assert.Contains(result.Cutoffs, c => c.Policy == CutoffPolicyKind.TopK);
             Assert.Equal(12 * 4 * 3, outputs.Outputs.Length);
         }
         finally { Directory.Delete(dir, true); }

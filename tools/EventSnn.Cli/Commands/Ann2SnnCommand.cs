@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EventSnn.Cli.Conversion;
 using EventSnn.Model;
+using EventSnn.Model.Conversion;
 
 namespace EventSnn.Cli.Commands;
 
@@ -51,8 +52,8 @@ internal static class Ann2SnnCommand
             {
                 Dataset = parse.GetValue(dataset)!, Root = parse.GetValue(root)!, Arch = parse.GetValue(arch)!, Activation = parse.GetValue(activation)!,
                 Levels = parse.GetValue(levels), RcsAlpha = parse.GetValue(alpha), T = parse.GetValue(t), Epochs = parse.GetValue(epochs),
-                Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Optimizer = parse.GetValue(optimizer)!,
-                Seed = parse.GetValue(seed), Out = parse.GetValue(output)!, Downsample = parse.GetValue(downsample), InputMode = parse.GetValue(inputMode)!, ThresholdPercentile = parse.GetValue(thresholdPercentile), Window = parse.GetValue(window),
+                Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(wd), Optimizer = OptimizerKinds.Parse(parse.GetValue(optimizer)!),
+                Seed = parse.GetValue(seed), Out = parse.GetValue(output)!, Downsample = parse.GetValue(downsample), InputMode = ConversionInputModes.Parse(parse.GetValue(inputMode)!), ThresholdPercentile = parse.GetValue(thresholdPercentile), Window = parse.GetValue(window),
                 CacheDir = parse.GetValue(cache), Augment = !parse.GetValue(noAugment), MaxTrain = parse.GetValue(maxTrain), MaxTest = parse.GetValue(maxTest),
                 ImportPt = parse.GetValue(importPt), ExportPt = parse.GetValue(exportPt), Threads = parse.GetValue(threads), Json = parse.GetValue(json), Resume = !parse.GetValue(noResume),
             };

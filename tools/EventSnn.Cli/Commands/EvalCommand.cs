@@ -67,7 +67,7 @@ internal static class EvalCommand
         Console.WriteLine($"mean OCT: {r.OctMean.ToString("0.00", inv)}");
         if (uncalibrated) Console.WriteLine("no calibration file: run `eventsnn calibrate` for Top-K and conformal");
         foreach (var g in r.Cutoffs.GroupBy(c => c.Policy))
-            Console.WriteLine($"{g.Key,-10} " + string.Join("  ", g.Select(c =>
+            Console.WriteLine($"{g.Key.Name(),-10} " + string.Join("  ", g.Select(c =>
                 $"{c.Setting.ToString("0.###", inv)}: {(c.Accuracy * 100).ToString("0.0", inv)}%@{c.MeanTimesteps.ToString("0.00", inv)}")));
         if (r.WallClockMsPerTimestep is { } ms)
             Console.WriteLine($"wall-clock per timestep (batch {r.WallClockBatchSize}): {ms.Average().ToString("0.00", inv)} ms mean");

@@ -52,11 +52,11 @@ internal static class TrainCommand
             var request = new TrainRequest
             {
                 Dataset = parse.GetValue(dataset)!, Root = parse.GetValue(root)!, Arch = parse.GetValue(arch)!, T = parse.GetValue(t),
-                Epochs = parse.GetValue(epochs), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Loss = parse.GetValue(loss)!,
+                Epochs = parse.GetValue(epochs), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), Loss = Losses.Parse(parse.GetValue(loss)!),
                 RcsAlpha = parse.GetValue(alpha), Dropout = parse.GetValue(dropout), Seed = parse.GetValue(seed), OutDir = parse.GetValue(outDir)!, Downsample = parse.GetValue(downsample),
-                Window = parse.GetValue(window), CacheDir = parse.GetValue(cache), Selection = parse.GetValue(selection)!,
+                Window = parse.GetValue(window), CacheDir = parse.GetValue(cache), Selection = EnumNames.Parse<CheckpointSelection>(parse.GetValue(selection)) ?? throw new ArgumentException($"selection must be 'validation' or 'test', got '{parse.GetValue(selection)}'"),
                 ValidationFraction = parse.GetValue(valFraction), Augment = !parse.GetValue(noAugment), Tebn = parse.GetValue(tebn),
-                Reset = parse.GetValue(reset)!, Resume = !parse.GetValue(noResume), Threads = parse.GetValue(threads), MaxTrain = parse.GetValue(maxTrain),
+                Reset = NeuronResets.Parse(parse.GetValue(reset)!), Resume = !parse.GetValue(noResume), Threads = parse.GetValue(threads), MaxTrain = parse.GetValue(maxTrain),
                 Json = parse.GetValue(json),
             };
             return Task.FromResult(TrainRunner.Run(request, cancel));

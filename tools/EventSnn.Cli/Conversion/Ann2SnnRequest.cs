@@ -1,3 +1,5 @@
+using EventSnn.Model.Conversion;
+
 namespace EventSnn.Cli.Conversion;
 
 /// <summary>The options of `eventsnn ann2snn`, parsed.</summary>
@@ -14,11 +16,11 @@ internal sealed record Ann2SnnRequest
     public int Batch { get; init; }
     public double LearningRate { get; init; }
     public double WeightDecay { get; init; }
-    public required string Optimizer { get; init; }
+    public required EventSnn.Model.OptimizerKind Optimizer { get; init; }
     public int Seed { get; init; }
     public required string Out { get; init; }
     public int Downsample { get; init; }
-    public string InputMode { get; init; } = "repeat";
+    public ConversionInputMode InputMode { get; init; } = ConversionInputMode.Repeat;
     public double? ThresholdPercentile { get; init; }
     public string? Window { get; init; }
     public string? CacheDir { get; init; }

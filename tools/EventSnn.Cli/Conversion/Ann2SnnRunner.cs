@@ -13,7 +13,6 @@ internal static class Ann2SnnRunner
 {
     public const int ExitBadInput = 2;
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true };
 
     public static int Run(Ann2SnnRequest r, CancellationToken cancel)
     {
@@ -52,7 +51,7 @@ internal static class Ann2SnnRunner
                 var options = new TrainOptions
                 {
                     Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, WeightDecay = r.WeightDecay, Optimizer = r.Optimizer,
-                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Selection = "last", ValidationFraction = 0, OutDir = r.TrainDir, Resume = r.Resume, Device = device,
+                    RcsAlpha = r.RcsAlpha, Seed = r.Seed, Selection = CheckpointSelection.Last, ValidationFraction = 0, OutDir = r.TrainDir, Resume = r.Resume, Device = device,
                 };
                 using var objective = new AnnObjective(ann, r.RcsAlpha, r.ThresholdPercentile);
                 var printer = new EpochPrinter(interactive: false, indent: "  ");
@@ -75,10 +74,10 @@ internal static class Ann2SnnRunner
                 ["inputMode"] = data.Mode.Name(), ["thresholdInit"] = r.ThresholdPercentile is { } p ? "p" + Inv(p) : "8", ["inputScale"] = Inv(data.InputScale), ["selection"] = "last epoch",
             };
             Checkpoint.Save(r.Out, snn, info, metadata);
-            var summary = new Ann2SnnSummary(r.Out, data.DatasetName, r.Arch, r.Activation, r.Levels, r.RcsAlpha, data.T, data.Mode.Name(), report.Samples,
+            var summary = new Ann2SnnSummary(r.Out, data.DatasetName, r.Arch, r.Activation, r.Levels, r.RcsAlpha, data.T, data.Mode, report.Samples,
                 epochs, report.AnnAccuracy, report.SnnAccuracy, report.RelativeError, report.Agreement,
                 snn.Neurons.Select(n => n.Threshold).ToArray());
-            File.WriteAllText(r.Out + ".conversion.json", JsonSerializer.Serialize(summary, Json));
+            File.WriteAllText(r.Out + ".conversion.json", ProjectJson.Serialize(summary));
             Print(summary, r.Json);
             return 0;
         }
@@ -105,10 +104,10 @@ internal static class Ann2SnnRunner
     {
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(s, Json));
+            Console.WriteLine(ProjectJson.Serialize(s));
             return;
         }
-        Console.WriteLine($"converted checkpoint: {s.Checkpoint} ({s.Arch}, {s.Activation}, RCS α={Inv(s.RcsAlpha)}, T={s.T}, input {s.InputMode}, {s.TestSamples} test samples)");
+        Console.WriteLine($"converted checkpoint: {s.Checkpoint} ({s.Arch}, {s.Activation}, RCS α={Inv(s.RcsAlpha)}, T={s.T}, input {s.InputMode.Name()}, {s.TestSamples} test samples)");
         Console.WriteLine($"ANN accuracy: {Pct(s.AnnAccuracy)}");
         Console.WriteLine($"SNN accuracy per timestep: {string.Join(" ", s.SnnAccuracy.Select(a => (100 * a).ToString("0.0", CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"conversion error ‖Y(t)/t − ANN‖/‖ANN‖: {string.Join(" ", s.ConversionError.Select(e => e.ToString("0.000", CultureInfo.InvariantCulture)))}");
@@ -139,5 +138,5 @@ internal static class Ann2SnnRunner
 /// <param name="Agreement">Fraction of SNN predictions equal to the ANN's, t = 1..T.</param>
 /// <param name="Thresholds">IF thresholds λ per layer.</param>
 internal sealed record Ann2SnnSummary(string Checkpoint, string Dataset, string Arch, string Activation, int Levels, double RcsAlpha, int T,
-    string InputMode, int TestSamples, IReadOnlyList<EpochRecord> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
+    ConversionInputMode InputMode, int TestSamples, IReadOnlyList<EpochRecord> Epochs, double AnnAccuracy, double[] SnnAccuracy, double[] ConversionError,
     double[] Agreement, double[] Thresholds);

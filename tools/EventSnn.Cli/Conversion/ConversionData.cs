@@ -48,7 +48,7 @@ internal sealed class ConversionData : IDisposable
     private static ConversionData LoadCifar(Ann2SnnRequest r, CifarVariant variant)
     {
         if (r.InputMode != ConversionInput.Repeat)
-            throw new ArgumentException($"--input-mode {r.InputMode} needs event data; images are fed unchanged at every step (repeat)");
+            throw new ArgumentException($"--input-mode {r.InputMode.Name()} needs event data; images are fed unchanged at every step (repeat)");
         var normalization = variant == CifarVariant.Cifar10 ? ImageNormalization.Cifar10 : ImageNormalization.Cifar100;
         var train = CifarArchive.Read(r.Root, variant, DatasetSplit.Train, r.MaxTrain > 0 ? r.MaxTrain : null);
         var test = CifarArchive.Read(r.Root, variant, DatasetSplit.Test, r.MaxTest > 0 ? r.MaxTest : null);
@@ -81,10 +81,10 @@ internal sealed class ConversionData : IDisposable
             Test = new CollapsedEventFrames(ds.Name, usedTest),
             DatasetName = ds.Name,
             T = t,
-            Mode = ConversionInputModes.Parse(r.InputMode),
+            Mode = r.InputMode,
             Input = new ConversionInput { Source = ConversionInput.Events },
             Frames = ModelInput.FramesFor(ds, settings),
-            Describe = $"{ds.Name} at {r.Root}: {usedTrain.Count} train / {usedTest.Count} test samples, {t} slices of 2x{settings.Height}x{settings.Width} ({settings.Rule}) collapsed to one frame for the ANN, SNN input {r.InputMode}",
+            Describe = $"{ds.Name} at {r.Root}: {usedTrain.Count} train / {usedTest.Count} test samples, {t} slices of 2x{settings.Height}x{settings.Width} ({settings.Rule}) collapsed to one frame for the ANN, SNN input {r.InputMode.Name()}",
         };
         foreach (var set in new[] { train, test, usedTrain, usedTest }.Distinct()) data._owned.Add(set);
         return data;

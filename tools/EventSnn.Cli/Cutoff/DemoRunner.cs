@@ -137,7 +137,7 @@ internal static class DemoRunner
         string calPath = CutoffCalibration.PathFor(ckpt);
         cal.Save(calPath);
         var op = OperatingPointSelector.Choose(heldOut.Validation, CutoffPolicies.Sweep(cal.T, cal));
-        log.Done($"β_t (ε=0): {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.##", Inv)))}; operating point {op.Policy} {op.Setting.ToString("0.###", Inv)} ({op.CalibrationMeanTimesteps:0.00} steps on {op.Samples} validation samples)");
+        log.Done($"β_t (ε=0): {string.Join(" ", cal.Thresholds.Select(b => b.ToString("0.##", Inv)))}; operating point {op.Policy.Name()} {op.Setting.ToString("0.###", Inv)} ({op.CalibrationMeanTimesteps:0.00} steps on {op.Samples} validation samples)");
 
         log.Stage($"evaluate {name} on the test split");
         var (r, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions(), new Progress<int>(d => log.Fraction((double)d / test.Count)));
@@ -146,7 +146,7 @@ internal static class DemoRunner
         File.WriteAllText(json, r.ToJson());
         string dump = Path.Combine(folder, "outputs.h5");
         OutputDump.Write(dump, outputs);
-        var topk = r.Find("topk", 0)!;
+        var topk = r.Find(CutoffPolicyKind.TopK, 0)!;
         log.Done($"acc(T) {r.AccuracyAtT * 100:0.0}%, top-k ε=0 {topk.Accuracy * 100:0.0}% at {topk.MeanTimesteps:0.00}/{r.Timesteps} steps");
         return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds, op);
     }
@@ -160,7 +160,7 @@ internal static class DemoRunner
         foreach (var m in models)
         {
             var r = m.Result;
-            var op = r.Find("topk", 0)!;
+            var op = r.Find(CutoffPolicyKind.TopK, 0)!;
             sb.AppendLine(string.Create(Inv, $"| {m.Name} | {m.Alpha:0.####} | {r.AccuracyAtT * 100:0.0}% | {op.Accuracy * 100:0.0}% | {op.MeanTimesteps:0.00} of {r.Timesteps} ({op.MeanTimesteps / r.Timesteps:0.00}·T) | {op.Speedup:0.00}× | {r.OctMean:0.00} |"));
         }
         sb.AppendLine();
@@ -169,9 +169,9 @@ internal static class DemoRunner
         {
             var o = m.OperatingPoint;
             var t = m.Result.Find(o.Policy, o.Setting);
-            string setting = o.Policy == "fixed" ? $"t={o.Setting:0}" : $"{o.Setting.ToString("0.###", Inv)}";
-            sb.AppendLine(t == null ? $"- {m.Name}: {o.Policy} {setting} (not in the test evaluation)"
-                : string.Create(Inv, $"- {m.Name}: {o.Policy} {setting}: {t.Accuracy * 100:0.0}% (at T {m.Result.AccuracyAtT * 100:0.0}%) after {t.MeanTimesteps:0.00} of {m.Result.Timesteps} steps, {t.Speedup:0.00}×"));
+            string setting = o.Policy == CutoffPolicyKind.Fixed ? $"t={o.Setting:0}" : $"{o.Setting.ToString("0.###", Inv)}";
+            sb.AppendLine(t == null ? $"- {m.Name}: {o.Policy.Name()} {setting} (not in the test evaluation)"
+                : string.Create(Inv, $"- {m.Name}: {o.Policy.Name()} {setting}: {t.Accuracy * 100:0.0}% (at T {m.Result.AccuracyAtT * 100:0.0}%) after {t.MeanTimesteps:0.00} of {m.Result.Timesteps} steps, {t.Speedup:0.00}×"));
         }
         if (headline is { StepsA: double a, StepsB: double b })
             sb.AppendLine(string.Create(Inv, $"\nAt equal top-k accuracy {headline.Accuracy * 100:0.0}%: {models[0].Name} needs {a:0.00} mean steps, {models[1].Name} {b:0.00} (difference {b - a:+0.00;-0.00;0.00})."));
@@ -185,7 +185,7 @@ internal static class DemoRunner
             settings = new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.RcsAlpha, s.TrainDropout, s.Seed, trials = s.Synthetic.Trials },
             models = models.Select(m =>
             {
-                var op = m.Result.Find("topk", 0)!;
+                var op = m.Result.Find(CutoffPolicyKind.TopK, 0)!;
                 return new
                 {
                     name = m.Name, alpha = m.Alpha, checkpoint = m.Checkpoint, calibration = m.Calibration, eval_json = m.EvalJson, dump = m.Dump,
@@ -198,7 +198,7 @@ internal static class DemoRunner
             report = files.Html,
             seconds,
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, ProjectJson.Serialize(o));
     }
 
     private static object OperatingPointJson(DemoModel m)

@@ -36,8 +36,8 @@ internal sealed record DemoSettings
     /// <summary>Initial SGD learning rate.</summary>
     public double LearningRate { get; init; } = 0.1;
 
-    /// <summary>Task loss ("tet" or "mean").</summary>
-    public string Loss { get; init; } = "tet";
+    /// <summary>Task loss.</summary>
+    public TaskLoss Loss { get; init; } = TaskLoss.Tet;
 
     /// <summary>RCS weight of the second model (the first has α = 0).</summary>
     public double RcsAlpha { get; init; } = 0.002;

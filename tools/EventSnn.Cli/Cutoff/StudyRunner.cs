@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using EventSnn.Datasets;
 using EventSnn.Model;
+using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 using ScottPlot;
 
@@ -35,7 +36,7 @@ internal sealed record Interval(double Mean, double Low, double High, int N)
 }
 
 /// <summary>One policy setting aggregated over the seeds of one α.</summary>
-internal sealed record StudyPolicy(string Policy, double Setting, Interval Accuracy, Interval MeanTimesteps, Interval Speedup);
+internal sealed record StudyPolicy(CutoffPolicyKind Policy, double Setting, Interval Accuracy, Interval MeanTimesteps, Interval Speedup);
 
 /// <summary>Everything measured for one α over its seeds.</summary>
 internal sealed record StudyArm(double Alpha, int[] Seeds, Interval AccuracyAtT, Interval OctMean, List<StudyPolicy> Policies);
@@ -54,7 +55,7 @@ internal static class StudyRunner
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>The policy settings the summary table shows (all are in study.json).</summary>
-    private static readonly (string Policy, double Setting)[] Headline = [("topk", 0), ("topk", 0.01), ("topk", 0.05)];
+    private static readonly (CutoffPolicyKind Policy, double Setting)[] Headline = [(CutoffPolicyKind.TopK, 0), (CutoffPolicyKind.TopK, 0.01), (CutoffPolicyKind.TopK, 0.05)];
 
     public static int Run(string outDir, DemoSettings s, IReadOnlyList<double> alphas, int seeds, CancellationToken cancel)
     {
@@ -62,7 +63,7 @@ internal static class StudyRunner
         outDir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(outDir);
         var log = new DemoRunner.StageLog("study");
-        string settingsJson = JsonSerializer.Serialize(new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.TrainDropout, s.Augment, s.Synthetic.Trials, s.WindowEndUs });
+        string settingsJson = JsonSerializer.Serialize(new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.TrainDropout, s.Augment, s.Synthetic.Trials, s.WindowEndUs }, ProjectJson.Lines);
         string stamp = Path.Combine(outDir, "study-settings.json");
         if (File.Exists(stamp) && File.ReadAllText(stamp) != settingsJson)
             throw new ArgumentException($"{outDir} holds a study with other settings ({stamp}); use another --out");
@@ -118,7 +119,7 @@ internal static class StudyRunner
             {
                 settings = JsonDocument.Parse(settingsJson).RootElement, seeds = Enumerable.Range(0, seeds).Select(k => s.Seed + k), alphas,
                 arms, differences = diffs, seconds = total.Elapsed.TotalSeconds,
-            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            }, ProjectJson.Options));
             Console.WriteLine();
             Console.Write(table);
             Console.WriteLine($"study: {Path.Combine(outDir, "index.html")} (study.json, study.md, study_exit_steps.png)");
@@ -154,7 +155,7 @@ internal static class StudyRunner
         foreach (var (policy, setting) in Headline)
         {
             if (a.Concat(b).Any(r => r.Find(policy, setting) == null)) continue;
-            string key = $"{policy} {setting.ToString("0.##", Inv)}";
+            string key = $"{policy.Name()} {setting.ToString("0.##", Inv)}";
             yield return new StudyDifference(alpha, baseline, key + " mean_timesteps",
                 Interval.Of(a.Zip(b, (x, y) => x.Find(policy, setting)!.MeanTimesteps - y.Find(policy, setting)!.MeanTimesteps).ToList()));
             yield return new StudyDifference(alpha, baseline, key + " accuracy",
@@ -170,11 +171,11 @@ internal static class StudyRunner
         sb.AppendLine("| RCS α | accuracy at T (%) | mean OCT | policy | accuracy (%) | mean exit step | speed-up |");
         sb.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var arm in arms)
-            foreach (var (policy, setting) in Headline.Concat(arm.Policies.Where(p => p.Policy == "topk-risk").Select(p => (p.Policy, p.Setting))))
+            foreach (var (policy, setting) in Headline.Concat(arm.Policies.Where(p => p.Policy == CutoffPolicyKind.TopKRisk).Select(p => (p.Policy, p.Setting))))
             {
                 var p = arm.Policies.FirstOrDefault(x => x.Policy == policy && Math.Abs(x.Setting - setting) < 1e-9);
                 if (p == null) continue;
-                string label = policy == "topk" ? $"top-k ε={setting.ToString("0.##", Inv)}" : $"{policy} {setting.ToString("0.###", Inv)}";
+                string label = policy == CutoffPolicyKind.TopK ? $"top-k ε={setting.ToString("0.##", Inv)}" : $"{policy.Name()} {setting.ToString("0.###", Inv)}";
                 sb.AppendLine($"| {arm.Alpha.ToString("0.####", Inv)} | {arm.AccuracyAtT.Format("0.0", 100)} | {arm.OctMean.Format("0.00")} | {label} | {p.Accuracy.Format("0.0", 100)} | {p.MeanTimesteps.Format("0.00")} | {p.Speedup.Format("0.00")}× |");
             }
         if (diffs.Count > 0)
@@ -200,7 +201,7 @@ internal static class StudyRunner
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < arms.Count; i++)
         {
-            var pts = arms[i].Policies.Where(p => p.Policy == "topk").OrderBy(p => p.Setting).ToList();
+            var pts = arms[i].Policies.Where(p => p.Policy == CutoffPolicyKind.TopK).OrderBy(p => p.Setting).ToList();
             if (pts.Count == 0) continue;
             var color = palette.GetColor(i);
             double offset = (i - (arms.Count - 1) / 2.0) * 0.0015;

@@ -28,12 +28,12 @@ internal sealed class LiveRun : IAsyncDisposable
     /// β_t of the cutoff <c>stream classify</c> will use, when it is the calibrated Top-K rule (the gap threshold the
     /// page draws); null for any other cutoff.
     /// </summary>
-    public static IReadOnlyList<double>? TopKThresholds(string checkpoint, string? policy, double? setting)
+    public static IReadOnlyList<double>? TopKThresholds(string checkpoint, CutoffPolicyKind? policy, double? setting)
     {
-        if (policy is not (null or "topk")) return null;
+        if (policy is not (null or CutoffPolicyKind.TopK)) return null;
         string path = CutoffCalibration.PathFor(checkpoint);
         if (!File.Exists(path)) return null;
-        var cutoff = CutoffPolicies.FromCalibration(CutoffCalibration.Load(path), "topk", setting);
+        var cutoff = CutoffPolicies.FromCalibration(CutoffCalibration.Load(path), CutoffPolicyKind.TopK, setting);
         return cutoff.Thresholds;
     }
 

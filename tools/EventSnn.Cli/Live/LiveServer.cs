@@ -36,12 +36,7 @@ internal sealed record LiveHello(string Title, string Source, string? Model, str
 /// </summary>
 internal sealed class LiveServer : IAsyncDisposable
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    internal static readonly JsonSerializerOptions Json = new(EventSnn.Model.ProjectJson.Lines) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
 
     readonly WebApplication _app;
     readonly CancellationTokenSource _stopping;

@@ -1,3 +1,5 @@
+using EventSnn.Model;
+
 namespace EventSnn.Cli.Model;
 
 /// <summary>The options of `eventsnn train`, parsed.</summary>
@@ -11,7 +13,7 @@ internal sealed record TrainRequest
     public int Epochs { get; init; }
     public int Batch { get; init; }
     public double LearningRate { get; init; }
-    public required string Loss { get; init; }
+    public required TaskLoss Loss { get; init; }
     public double RcsAlpha { get; init; }
     public double Dropout { get; init; }
     public int Seed { get; init; }
@@ -19,11 +21,11 @@ internal sealed record TrainRequest
     public int Downsample { get; init; }
     public string? Window { get; init; }
     public string? CacheDir { get; init; }
-    public required string Selection { get; init; }
+    public required CheckpointSelection Selection { get; init; }
     public double ValidationFraction { get; init; }
     public bool Augment { get; init; }
     public bool Tebn { get; init; }
-    public required string Reset { get; init; }
+    public required NeuronReset Reset { get; init; }
     public bool Resume { get; init; }
     public int Threads { get; init; }
     public int MaxTrain { get; init; }

@@ -31,7 +31,7 @@ internal static class TrainRunner
             var options = new TrainOptions
             {
                 Epochs = r.Epochs, BatchSize = r.Batch, LearningRate = r.LearningRate, Loss = r.Loss, RcsAlpha = r.RcsAlpha, Dropout = r.Dropout, Seed = r.Seed,
-                ValidationFraction = r.Selection == "test" && r.ValidationFraction == 0.1 ? 0 : r.ValidationFraction,
+                ValidationFraction = r.Selection == CheckpointSelection.Test && r.ValidationFraction == 0.1 ? 0 : r.ValidationFraction,
                 Selection = r.Selection, OutDir = r.OutDir, Resume = r.Resume,
                 Augmentation = r.Augment ? RandomTranslation.ForDownsample(r.Downsample, r.Seed) : null,
             };
@@ -41,7 +41,7 @@ internal static class TrainRunner
             ReportResume(r.OutDir, r.Resume, r.Epochs);
 
             Console.Error.WriteLine($"train: {ds.Name} at {r.Root}: {ds.Samples(DatasetSplit.Train).Count} train / {ds.Samples(DatasetSplit.Test).Count} test samples, " +
-                $"frames {t}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
+                $"frames {t}x2x{settings.Height}x{settings.Width} ({settings.Rule}), arch {r.Arch}, loss {r.Loss.Name()}, RCS α={r.RcsAlpha.ToString(CultureInfo.InvariantCulture)}, device {trainer.Device.type}");
             using var train = LoadFrames(ds, DatasetSplit.Train, settings, cacheDir);
             using var test = LoadFrames(ds, DatasetSplit.Test, settings, cacheDir);
             using var trainUsed = r.MaxTrain > 0 && r.MaxTrain < train.Count ? Stratified(train, r.MaxTrain, r.Seed) : null;
@@ -129,11 +129,11 @@ internal static class TrainRunner
         {
             var summary = new
             {
-                bestCheckpoint = result.BestCheckpoint, lastCheckpoint = result.LastCheckpoint, log = result.LogPath,
-                selection = result.Selection, bestEpoch = result.BestEpoch, bestAccuracy = result.BestAccuracy, resumedFromEpoch = result.ResumedFromEpoch,
+                result.BestCheckpoint, result.LastCheckpoint, log = result.LogPath,
+                result.Selection, result.BestEpoch, result.BestAccuracy, result.ResumedFromEpoch,
                 epochs = result.Epochs,
             };
-            Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true }));
+            Console.WriteLine(ProjectJson.Serialize(summary));
             return;
         }
         Console.WriteLine($"best checkpoint: {result.BestCheckpoint} (epoch {result.BestEpoch}, {result.Selection}: {Pct(result.BestAccuracy)})");

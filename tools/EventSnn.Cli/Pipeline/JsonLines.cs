@@ -6,12 +6,7 @@ namespace EventSnn.Cli.Pipeline;
 /// <summary>Writes one JSON object per line (snake_case keys), whole lines only, from any thread.</summary>
 internal sealed class JsonLines(TextWriter writer)
 {
-    static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    static readonly JsonSerializerOptions Options = EventSnn.Model.ProjectJson.Lines;
 
     readonly object _gate = new();
 

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
 using EventSnn.Cli.Live;
 using EventSnn.Pipeline;
 using EventSnn.Pipeline.Live;
@@ -95,7 +97,8 @@ internal static class StreamClassify
                 };
                 (int W, int H)? givenSensor = parse.GetValue(sensor) is { } s ? ParseSize(s) : null;
                 var (sensorW, sensorH) = givenSensor ?? (binning.ExpectedSensorWidth, binning.ExpectedSensorHeight);
-                var (exitRule, cutoffText) = factory.LoadExitRule(parse.GetValue(cutoff), parse.GetValue(cutoffSetting));
+                CutoffPolicyKind? cutoffPolicy = parse.GetValue(cutoff) is { } cutoffName ? CutoffPolicies.Parse(cutoffName) : null;
+                var (exitRule, cutoffText) = factory.LoadExitRule(cutoffPolicy, parse.GetValue(cutoffSetting));
                 if (parse.GetValue(nats.Url) is not null)
                     return await StreamNatsClassify.RunAsync(parse, nats, new StreamNatsClassify.Setup(factory, binning, exitRule, cutoffText, serving, torchDevice, !parse.GetValue(noFold),
                         parse.GetValue(group)!, parse.GetValue(workerName), asJson, parse.GetValue(countersEvery), parse.GetValue(idleExit), parse.GetValue(duration)), ct);
@@ -130,7 +133,7 @@ internal static class StreamClassify
                     {
                         ClassNames = factory.Info.ClassNames,
                         Timesteps = info.T,
-                        Thresholds = LiveRun.TopKThresholds(parse.GetValue(model)!, parse.GetValue(cutoff), parse.GetValue(cutoffSetting)),
+                        Thresholds = LiveRun.TopKThresholds(parse.GetValue(model)!, cutoffPolicy, parse.GetValue(cutoffSetting)),
                     };
                     LiveCounters ReadCounters() => running is { } p
                         ? new LiveCounters(p.Counters.Snapshot(), p.IngressDepth, p.BinsDepth, options.IngressCapacity, options.BinCapacity)

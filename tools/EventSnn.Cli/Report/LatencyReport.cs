@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EventSnn.Model;
 using EventSnn.Model.Evaluation;
 
 namespace EventSnn.Cli.Report;
@@ -51,13 +52,7 @@ internal static class LatencyReport
             models,
             comparison = comparison.Select(c => new { accuracy = c.Accuracy, steps_a = c.StepsA, steps_b = c.StepsB, difference = c.Difference }),
             plots = common.Concat(perModel.SelectMany(x => x)).Select(p => new { id = p.Id, file = p.FileName, caption = p.Caption, layout = p.Layout }),
-        }, new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        }));
+        }, ProjectJson.Options));
         string html = Path.Combine(outDir, "index.html");
         File.WriteAllText(html, Html(models, common, perModel, comparison, headline));
         return new ReportFiles(html, pngs, csvs, json, headline);
@@ -83,9 +78,9 @@ internal static class LatencyReport
         foreach (var m in models)
             foreach (var c in m.Cutoffs)
             {
-                cut.Append($"{Csv(m.Name!)},{c.Policy},{c.Parameter},{F(c.Setting, "R")},{F(c.Accuracy, "R")},{F(c.MeanTimesteps, "R")},{F(c.Speedup, "R")}\n");
+                cut.Append($"{Csv(m.Name!)},{c.Policy.Name()},{c.Parameter},{F(c.Setting, "R")},{F(c.Accuracy, "R")},{F(c.MeanTimesteps, "R")},{F(c.Speedup, "R")}\n");
                 for (int t = 0; t < c.ExitHistogram.Length; t++)
-                    hist.Append($"{Csv(m.Name!)},{c.Policy},{c.Parameter},{F(c.Setting, "R")},{t + 1},{c.ExitHistogram[t]}\n");
+                    hist.Append($"{Csv(m.Name!)},{c.Policy.Name()},{c.Parameter},{F(c.Setting, "R")},{t + 1},{c.ExitHistogram[t]}\n");
             }
         Write("cutoffs.csv", cut);
         Write("exit_histograms.csv", hist);
@@ -173,7 +168,7 @@ internal static class LatencyReport
         {
             h.Append($"<details><summary>{E(m.Name!)}</summary><table><tr><th>policy</th><th>parameter</th><th>setting</th><th>accuracy</th><th>mean exit step</th><th>speed-up</th></tr>");
             foreach (var c in m.Cutoffs)
-                h.Append($"<tr><td>{c.Policy}</td><td>{c.Parameter}</td><td>{F(c.Setting)}</td><td>{F(c.Accuracy * 100, "0.0")}%</td><td>{F(c.MeanTimesteps, "0.00")}</td><td>{F(c.Speedup, "0.00")}</td></tr>");
+                h.Append($"<tr><td>{c.Policy.Name()}</td><td>{c.Parameter}</td><td>{F(c.Setting)}</td><td>{F(c.Accuracy * 100, "0.0")}%</td><td>{F(c.MeanTimesteps, "0.00")}</td><td>{F(c.Speedup, "0.00")}</td></tr>");
             h.Append("</table></details>");
         }
         h.Append("</body></html>");

@@ -1,3 +1,5 @@
+using EventSnn.Model;
+using EventSnn.Model.Cutoff;
 using EventSnn.Model.Evaluation;
 using ScottPlot;
 using ScottPlot.Panels;
@@ -33,17 +35,17 @@ internal static class ReportPlots
     public const string CssFontStack = "\"DejaVu Sans\", \"Liberation Sans\", Verdana, sans-serif";
 
     // Drawn in this order: Top-K last, so it lies above the others.
-    private static readonly string[] PolicyOrder = ["fixed", "softmax", "entropy", "conformal", "topk-risk", "topk"];
+    private static readonly CutoffPolicyKind[] PolicyOrder = [CutoffPolicyKind.Fixed, CutoffPolicyKind.Softmax, CutoffPolicyKind.Entropy, CutoffPolicyKind.Conformal, CutoffPolicyKind.TopKRisk, CutoffPolicyKind.TopK];
 
     private static Color ColorOf(int i) => new ScottPlot.Palettes.Category10().GetColor(i);
 
-    private static Color PolicyColor(string policy) => policy switch
+    private static Color PolicyColor(CutoffPolicyKind policy) => policy switch
     {
-        "topk" => ColorOf(3),
-        "softmax" => ColorOf(1),
-        "entropy" => ColorOf(2),
-        "conformal" => ColorOf(4),
-        "topk-risk" => ColorOf(0),
+        CutoffPolicyKind.TopK => ColorOf(3),
+        CutoffPolicyKind.Softmax => ColorOf(1),
+        CutoffPolicyKind.Entropy => ColorOf(2),
+        CutoffPolicyKind.Conformal => ColorOf(4),
+        CutoffPolicyKind.TopKRisk => ColorOf(0),
         _ => ColorOf(7),
     };
 
@@ -132,16 +134,16 @@ internal static class ReportPlots
     {
         var plot = NewPlot();
         AccuracyAxis(plot, r.Classes, "accuracy (%)");
-        foreach (string policy in PolicyOrder)
+        foreach (var policy in PolicyOrder)
         {
             var pts = r.Cutoffs.Where(x => x.Policy == policy).OrderBy(x => x.MeanTimesteps).ToList();
             if (pts.Count == 0) continue;
-            bool topk = policy == "topk";
+            bool topk = policy == CutoffPolicyKind.TopK;
             var s = plot.Add.Scatter(pts.Select(p => p.MeanTimesteps).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray(), PolicyColor(policy));
-            s.LegendText = topk ? "Top-K" : policy;
+            s.LegendText = topk ? "Top-K" : policy.Name();
             s.MarkerSize = topk ? 7 : 4;
             s.LineWidth = topk ? 3f : 1.2f;
-            if (!topk) s.LinePattern = policy == "fixed" ? LinePattern.Dashed : LinePattern.Solid;
+            if (!topk) s.LinePattern = policy == CutoffPolicyKind.Fixed ? LinePattern.Dashed : LinePattern.Solid;
         }
         var full = plot.Add.Marker(r.Timesteps, r.AccuracyAtT * 100, MarkerShape.FilledSquare, 11, Colors.Gray);
         full.LegendText = $"all T={r.Timesteps} steps: {r.AccuracyAtT * 100:0.0}%";
@@ -155,7 +157,7 @@ internal static class ReportPlots
             label.LabelFontName = FontFamily;
             label.LabelFontSize = 12;
             label.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
-            label.LabelBorderColor = PolicyColor("topk");
+            label.LabelBorderColor = PolicyColor(CutoffPolicyKind.TopK);
             label.LabelBorderWidth = 1;
             label.LabelPadding = 3;
             // Below the point, towards the middle of the axis so it stays inside.
@@ -174,11 +176,11 @@ internal static class ReportPlots
     /// <summary>Exit-step histogram of the Top-K operating point of one model.</summary>
     public static ReportPlot ExitHistogram(EvaluationResult r, int index, string slug)
     {
-        var op = OperatingPoint(r) ?? r.Cutoffs.Single(x => x.Policy == "fixed" && x.Setting == r.Timesteps);
-        var plot = StepHistogram(r.Timesteps, op.ExitHistogram, index, $"Exit steps, {op.Policy} {op.Parameter}={op.Setting:0.##}: {r.Name}", "exit step");
+        var op = OperatingPoint(r) ?? r.Cutoffs.Single(x => x.Policy == CutoffPolicyKind.Fixed && x.Setting == r.Timesteps);
+        var plot = StepHistogram(r.Timesteps, op.ExitHistogram, index, $"Exit steps, {op.Policy.Name()} {op.Parameter}={op.Setting:0.##}: {r.Name}", "exit step");
         IntegerTicks(plot.Axes.Bottom, r.Timesteps);
         return Made($"exit-histogram-{slug}", $"exit_histogram_{slug}.png",
-            $"{r.Name}: number of test samples exiting at each step ({op.Policy}, {op.Parameter} = {op.Setting:0.##}; mean {op.MeanTimesteps:0.00}).", plot);
+            $"{r.Name}: number of test samples exiting at each step ({op.Policy.Name()}, {op.Parameter} = {op.Setting:0.##}; mean {op.MeanTimesteps:0.00}).", plot);
     }
 
     /// <summary>Distribution of the optimal cutoff timestep (oracle) of one model.</summary>
@@ -223,7 +225,7 @@ internal static class ReportPlots
         var plot = NewPlot();
         AccuracyAxis(plot, Math.Max(a.Classes, b.Classes), "accuracy (%)");
         // Baselines first, Top-K curves above them.
-        foreach (string policy in new[] { "fixed", "topk" })
+        foreach (var policy in new[] { CutoffPolicyKind.Fixed, CutoffPolicyKind.TopK })
         {
             int m = 0;
             foreach (var r in new[] { a, b })
@@ -231,10 +233,10 @@ internal static class ReportPlots
                 var pts = r.Cutoffs.Where(x => x.Policy == policy).OrderBy(x => x.MeanTimesteps).ToList();
                 if (pts.Count == 0) { m++; continue; }
                 var s = plot.Add.Scatter(pts.Select(p => p.MeanTimesteps).ToArray(), pts.Select(p => p.Accuracy * 100).ToArray(), ColorOf(m));
-                s.LegendText = $"{r.Name}: {(policy == "topk" ? "Top-K" : policy)}";
-                s.LineWidth = policy == "topk" ? 2.5f : 1;
-                s.LinePattern = policy == "topk" ? LinePattern.Solid : LinePattern.Dashed;
-                s.MarkerSize = policy == "topk" ? 7 : 4;
+                s.LegendText = $"{r.Name}: {(policy == CutoffPolicyKind.TopK ? "Top-K" : policy.Name())}";
+                s.LineWidth = policy == CutoffPolicyKind.TopK ? 2.5f : 1;
+                s.LinePattern = policy == CutoffPolicyKind.TopK ? LinePattern.Solid : LinePattern.Dashed;
+                s.MarkerSize = policy == CutoffPolicyKind.TopK ? 7 : 4;
                 m++;
             }
         }
@@ -259,5 +261,5 @@ internal static class ReportPlots
 
     /// <summary>Top-K at the calibrated ε (or ε = 0), the point the summary quotes.</summary>
     public static CutoffResult? OperatingPoint(EvaluationResult r) =>
-        r.Find("topk", r.CalibrationEpsilon ?? 0) ?? r.Cutoffs.Where(c => c.Policy == "topk").MinBy(c => c.Setting);
+        r.Find(CutoffPolicyKind.TopK, r.CalibrationEpsilon ?? 0) ?? r.Cutoffs.Where(c => c.Policy == CutoffPolicyKind.TopK).MinBy(c => c.Setting);
 }
