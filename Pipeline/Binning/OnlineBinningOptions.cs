@@ -62,7 +62,7 @@ public sealed record OnlineBinningOptions
     public static OnlineBinningOptions ForModel(ModelInput input, long windowUs = 0, int eventsPerBin = 0)
     {
         if (input.Conversion is { } conversion && conversion.Mode != ConversionInput.Causal)
-            throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{conversion.Mode}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
+            throw new ArgumentException($"this converted checkpoint takes its whole sample as one frame at every step (input mode '{conversion.Mode.Name()}'); a stream delivers one slice per step: convert with `eventsnn ann2snn --input-mode causal`");
         if (windowUs == 0 && eventsPerBin == 0)
             windowUs = input.BinWidthUs ?? throw new ArgumentException("the checkpoint does not record its sample window: give --bin-us (bin length in µs) or --events-per-bin");
         return new OnlineBinningOptions

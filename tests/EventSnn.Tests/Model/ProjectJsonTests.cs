@@ -161,7 +161,7 @@ public class ProjectJsonTests
     {
         Assert.Equal(["fixed", "topk", "topk-risk", "softmax", "entropy", "conformal"], Enum.GetValues<CutoffPolicyKind>().Select(k => k.Name()));
         foreach (var k in Enum.GetValues<CutoffPolicyKind>()) Assert.Equal(k, CutoffPolicies.Parse(k.Name()));
-        Assert.Equal(["validation", "test"], Enum.GetValues<CheckpointSelection>().Select(k => k.Name()));
+        Assert.Equal(["validation", "test", "last"], Enum.GetValues<CheckpointSelection>().Select(k => k.Name()));
         Assert.Equal(["tet", "mean"], Enum.GetValues<TaskLoss>().Select(k => k.Name()));
         Assert.Equal(["sgd", "adam"], Enum.GetValues<OptimizerKind>().Select(k => k.Name()));
         Assert.Equal(["lif", "if"], Enum.GetValues<NeuronKind>().Select(k => k.Name()));

@@ -30,8 +30,8 @@ internal static class TrainCommand
         var downsample = new Option<int>("--downsample") { Description = "Spatial downsampling factor of the frames (4 turns 128x128 into 32x32)", DefaultValueFactory = _ => 1 };
         var window = new Option<string?>("--window-us") { Description = "Sample window START:END in µs from the first event (default: 0:1300000 for dvsgesture as in the method, whole sample otherwise)" };
         var cache = new Option<string?>("--cache") { Description = EventSnn.Datasets.CacheLocation.OptionDescription };
-        var selection = new Option<string>("--select") { Description = "Best checkpoint by 'validation' (held-out part of train) or 'test' (the method's choice, labelled so)", DefaultValueFactory = _ => "validation" };
-        selection.AcceptOnlyFromAmong("validation", "test");
+        var selection = new Option<string>("--select") { Description = "Best checkpoint by 'validation' (held-out part of train), 'test' (the method's choice, labelled so) or 'last' (the last epoch)", DefaultValueFactory = _ => "validation" };
+        selection.AcceptOnlyFromAmong("validation", "test", "last");
         var valFraction = new Option<double>("--val-fraction") { Description = "Fraction of the training split held out for validation (with --select test the default is 0: all of it trains)", DefaultValueFactory = _ => 0.1 };
         var noAugment = new Option<bool>("--no-augment") { Description = "Turn off the random-translation augmentation" };
         var tebn = new Option<bool>("--tebn") { Description = "Use TEBN instead of BatchNorm" };
