@@ -45,6 +45,15 @@ public class DemoTests
                     Assert.Equal(point!.MeanTimesteps, op.GetProperty("test_mean_timesteps").GetDouble(), 12);
                     Assert.True(op.GetProperty("calibration_accuracy").GetDouble() >= op.GetProperty("calibration_accuracy_at_t").GetDouble() - 1.0 / op.GetProperty("calibration_samples").GetInt32() - 1e-12);
                     Assert.Single(CutoffCalibration.Load(Path.Combine(folder, "best.ckpt.cutoff.json")).Risk);
+
+                    // The spread of the operating point over the Top-K calibration's dropout seeds (two in the quick setting).
+                    var seeds = m.GetProperty("calibration_seeds");
+                    Assert.Equal(2, seeds.GetProperty("seeds").GetArrayLength());
+                    var steps = seeds.GetProperty("test_mean_timesteps");
+                    double mean = steps.GetProperty("mean").GetDouble(), low = steps.GetProperty("low").GetDouble(), high = steps.GetProperty("high").GetDouble();
+                    Assert.InRange(mean, low, high);
+                    Assert.InRange(mean, 1.0, 8.0);
+                    Assert.Equal(2, seeds.GetProperty("test_mean_timesteps").GetProperty("n").GetInt32());
                 }
 
             // The demo's eval.json agrees with its own dump and calibration.

@@ -14,7 +14,14 @@ using Spectre.Console;
 namespace EventSnn.Cli.Cutoff;
 
 /// <summary>One model of the demo: where its files are and its evaluation.</summary>
-internal sealed record DemoModel(string Name, double Alpha, string Folder, string Checkpoint, string Calibration, string EvalJson, string Dump, EvaluationResult Result, double TrainSeconds, OperatingPoint OperatingPoint);
+internal sealed record DemoModel(string Name, double Alpha, string Folder, string Checkpoint, string Calibration, string EvalJson, string Dump, EvaluationResult Result, double TrainSeconds, OperatingPoint OperatingPoint, SeedSpread Seeds);
+
+/// <summary>
+/// The operating point and Top-K at ε = 0 recalibrated with several dropout seeds of the Top-K calibration (the
+/// operating point chosen anew on the validation split each time), applied to the same test outputs: how much of
+/// the exit is the calibration's draw. The risk-controlled thresholds use no dropout and do not change with the seed.
+/// </summary>
+internal sealed record SeedSpread(int[] Seeds, string[] Points, Interval Accuracy, Interval MeanTimesteps, Interval Speedup, Interval TopKAccuracy, Interval TopKMeanTimesteps);
 
 /// <summary>
 /// `eventsnn demo`: synthesize the gesture dataset, train a network without (α = 0) and with RCS (α &gt; 0),
@@ -148,7 +155,35 @@ internal static class DemoRunner
         OutputDump.Write(dump, outputs);
         var topk = r.Find(CutoffPolicyKind.TopK, 0)!;
         log.Done($"acc(T) {r.AccuracyAtT * 100:0.0}%, top-k ε=0 {topk.Accuracy * 100:0.0}% at {topk.MeanTimesteps:0.00}/{r.Timesteps} steps");
-        return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds, op);
+
+        var seeds = CalibrationSeeds(net, ckpt, train, heldOut, cal, op, outputs, s, name, log, cancel);
+        return new DemoModel(name, alpha, folder, ckpt, calPath, json, dump, r, trainSeconds, op, seeds);
+    }
+
+    private static SeedSpread CalibrationSeeds(SpikingNetwork net, string ckpt, FrameSet train, HeldOutOutputs heldOut, CutoffCalibration first,
+        OperatingPoint firstPoint, OutputSet test, DemoSettings s, string name, StageLog log, CancellationToken cancel)
+    {
+        int n = Math.Max(1, s.CalibrationSeeds);
+        log.Stage($"recalibrate {name} with {n} dropout seeds");
+        var seeds = Enumerable.Range(s.Seed, n).ToArray();
+        var points = new List<string>();
+        var acc = new List<double>(); var steps = new List<double>(); var speed = new List<double>();
+        var topAcc = new List<double>(); var topSteps = new List<double>();
+        foreach (int seed in seeds)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var cal = seed == s.Seed ? first : Evaluator.Calibrate(net, train, new CalibrationSettings(), 0.3, seed, 32, ckpt);
+            if (!ReferenceEquals(cal, first)) cal.Risk.AddRange(first.Risk);
+            var op = seed == s.Seed ? firstPoint : OperatingPointSelector.Choose(heldOut.Validation, CutoffPolicies.Sweep(cal.T, cal));
+            var outcome = CutoffSimulator.Apply(test, CutoffPolicies.FromCalibration(cal, op.Policy, op.Setting));
+            var topk = CutoffSimulator.Apply(test, cal.TopKPolicy());
+            points.Add($"{op.Policy.Name()} {op.Setting.ToString("0.###", Inv)}");
+            acc.Add(outcome.Accuracy); steps.Add(outcome.MeanExitStep); speed.Add(test.T / outcome.MeanExitStep);
+            topAcc.Add(topk.Accuracy); topSteps.Add(topk.MeanExitStep);
+        }
+        var spread = new SeedSpread(seeds, points.ToArray(), Interval.Of(acc), Interval.Of(steps), Interval.Of(speed), Interval.Of(topAcc), Interval.Of(topSteps));
+        log.Done($"operating point on test over seeds {seeds[0]}–{seeds[^1]}: {spread.Accuracy.Format("0.0", 100)}% after {spread.MeanTimesteps.Format("0.00")} steps ({spread.Speedup.Format("0.00")}×); top-k ε=0 {spread.TopKMeanTimesteps.Format("0.00")} steps");
+        return spread;
     }
 
     /// <summary>The table the demo prints (and the README quotes).</summary>
@@ -173,6 +208,13 @@ internal static class DemoRunner
             sb.AppendLine(t == null ? $"- {m.Name}: {o.Policy.Name()} {setting} (not in the test evaluation)"
                 : string.Create(Inv, $"- {m.Name}: {o.Policy.Name()} {setting}: {t.Accuracy * 100:0.0}% (at T {m.Result.AccuracyAtT * 100:0.0}%) after {t.MeanTimesteps:0.00} of {m.Result.Timesteps} steps, {t.Speedup:0.00}×"));
         }
+        sb.AppendLine();
+        sb.AppendLine($"Over {models[0].Seeds.Seeds.Length} dropout seeds of the Top-K calibration (operating point chosen anew on the validation split each time; mean and 95 % interval on the test split):");
+        foreach (var m in models)
+        {
+            var sp = m.Seeds;
+            sb.AppendLine(string.Create(Inv, $"- {m.Name}: operating point {sp.Accuracy.Format("0.0", 100)}% after {sp.MeanTimesteps.Format("0.00")} steps, {sp.Speedup.Format("0.00")}× ({string.Join(", ", sp.Points.Distinct())}); top-k ε=0 {sp.TopKAccuracy.Format("0.0", 100)}% after {sp.TopKMeanTimesteps.Format("0.00")} steps"));
+        }
         if (headline is { StepsA: double a, StepsB: double b })
             sb.AppendLine(string.Create(Inv, $"\nAt equal top-k accuracy {headline.Accuracy * 100:0.0}%: {models[0].Name} needs {a:0.00} mean steps, {models[1].Name} {b:0.00} (difference {b - a:+0.00;-0.00;0.00})."));
         return sb.ToString();
@@ -192,6 +234,12 @@ internal static class DemoRunner
                     accuracy_at_t = m.Result.AccuracyAtT, topk_accuracy = op.Accuracy, topk_mean_timesteps = op.MeanTimesteps, speedup = op.Speedup,
                     oct_mean = m.Result.OctMean, train_seconds = m.TrainSeconds,
                     operating_point = OperatingPointJson(m),
+                    calibration_seeds = new
+                    {
+                        seeds = m.Seeds.Seeds, operating_points = m.Seeds.Points,
+                        test_accuracy = m.Seeds.Accuracy, test_mean_timesteps = m.Seeds.MeanTimesteps, test_speedup = m.Seeds.Speedup,
+                        topk_accuracy = m.Seeds.TopKAccuracy, topk_mean_timesteps = m.Seeds.TopKMeanTimesteps,
+                    },
                 };
             }),
             equal_accuracy = files.Headline is { } h ? new { accuracy = h.Accuracy, steps_a = h.StepsA, steps_b = h.StepsB, difference = h.Difference } : null,

@@ -62,6 +62,9 @@ internal sealed record DemoSettings
     /// </summary>
     public int Jobs { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 2);
 
+    /// <summary>Dropout seeds of the Top-K calibration the operating point is re-chosen with, to give its spread (the first is <see cref="Seed"/>).</summary>
+    public int CalibrationSeeds { get; init; } = 5;
+
     /// <summary>Random-translation augmentation during training.</summary>
     public bool Augment { get; init; } = true;
 
@@ -81,5 +84,6 @@ internal sealed record DemoSettings
         T = 8,
         WindowEndUs = 1_000_000,
         Epochs = 4,
+        CalibrationSeeds = 2,
     };
 }
