@@ -93,28 +93,46 @@ public static class EventBinner
         if (y.Length != n || p.Length != n || t.Length < n)
             throw new ArgumentException("x, y and p must have the same length, and t at least as many");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxEvents);
-        PixelMap m = map;
-        int plane = m.Plane;
-        if (frame.Length < 2 * plane)
-            throw new ArgumentException($"frame holds {frame.Length} floats, expected at least 2x{m.Height}x{m.Width}", nameof(frame));
-        int i = 0, counted = 0, firstOutside = -1;
-        long late = 0, outside = 0, lastUs = long.MinValue;
+        if (frame.Length < 2 * map.Plane)
+            throw new ArgumentException($"frame holds {frame.Length} floats, expected at least 2x{map.Height}x{map.Width}", nameof(frame));
+        // Without bounds the times need not be read at all (the offline rules' slices): the same loop, compiled without them.
+        return startUs == long.MinValue && endUs == long.MaxValue && maxEvents >= n
+            ? Run<Unbounded>(t, x, y, p, frame, map, startUs, endUs, maxEvents)
+            : Run<Bounded>(t, x, y, p, frame, map, startUs, endUs, maxEvents);
+    }
+
+    struct Bounded;
+    struct Unbounded;
+
+    static FrameRun Run<TBounds>(ReadOnlySpan<long> t, ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y, ReadOnlySpan<byte> p,
+        Span<float> frame, PixelMap map, long startUs, long endUs, int maxEvents) where TBounds : struct
+    {
+        int n = x.Length, plane = map.Plane, w = map.Width, h = map.Height, d = map.Divisor;
+        int preX = map.PreX, preY = map.PreY, postX = map.PostX, postY = map.PostY;
+        uint sourceW = (uint)map.SourceWidth, sourceH = (uint)map.SourceHeight;
+        int i = 0, counted = 0, firstOutside = -1, last = -1;
+        long late = 0, outside = 0;
         for (; i < n; i++)
         {
-            long ti = t[i];
-            if (ti >= endUs) break;
-            if (ti < startUs) { late++; continue; }
-            int cell = m.Cell(x[i], y[i]);
-            if (cell < 0)
+            if (typeof(TBounds) == typeof(Bounded))
+            {
+                long ti = t[i];
+                if (ti >= endUs) break;
+                if (ti < startUs) { late++; continue; }
+            }
+            // The pixel map (PixelMap): a negative x + PreX seen as unsigned is past any source width.
+            int xr = x[i] + preX, yr = y[i] + preY;
+            int cx = (d == 1 ? xr : xr / d) + postX, cy = (d == 1 ? yr : yr / d) + postY;
+            if (((uint)xr >= sourceW) | ((uint)yr >= sourceH) | ((uint)cx >= (uint)w) | ((uint)cy >= (uint)h))
             {
                 if (outside++ == 0) firstOutside = i;
                 continue;
             }
-            frame[(p[i] != 0 ? plane : 0) + cell] += 1f;
-            lastUs = ti;
-            if (++counted == maxEvents) { i++; break; }
+            frame[(p[i] != 0 ? plane : 0) + cy * w + cx] += 1f;
+            last = i;
+            if (++counted == maxEvents && typeof(TBounds) == typeof(Bounded)) { i++; break; }
         }
-        return new FrameRun(i, counted, late, outside, firstOutside, lastUs);
+        return new FrameRun(i, counted, late, outside, firstOutside, last >= 0 ? t[last] : long.MinValue);
     }
 
     static void Accumulate(ReadOnlySpan<long> t, ReadOnlySpan<ushort> x, ReadOnlySpan<ushort> y, ReadOnlySpan<byte> p,

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace EventSnn.Ingest.Binning;
 
 /// <summary>
@@ -40,17 +38,4 @@ public readonly record struct PixelMap(int Width, int Height, int Divisor = 1, i
 
     /// <summary>Floats in one polarity channel of the frame (<c>Height·Width</c>).</summary>
     public int Plane => Width * Height;
-
-    /// <summary>The index of pixel (<paramref name="x"/>, <paramref name="y"/>)'s cell within one channel (row·Width + column), or -1 when it lands nowhere.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Cell(int x, int y)
-    {
-        int xr = x + PreX, yr = y + PreY;
-        // A negative value seen as unsigned is past any source size.
-        if ((uint)xr >= (uint)SourceWidth || (uint)yr >= (uint)SourceHeight) return -1;
-        int d = Divisor;
-        int cx = (d == 1 ? xr : xr / d) + PostX, cy = (d == 1 ? yr : yr / d) + PostY;
-        if ((uint)cx >= (uint)Width || (uint)cy >= (uint)Height) return -1;
-        return cy * Width + cx;
-    }
 }
