@@ -1,4 +1,3 @@
-using EventSnn.Datasets.Archives;
 using EventSnn.Ingest.Archives;
 
 namespace EventSnn.Datasets;
@@ -42,5 +41,5 @@ internal static class ClassFiles
     }
 
     /// <summary>True when <paramref name="path"/> is an archive file.</summary>
-    public static bool IsArchive(string path) => File.Exists(path) && ArchiveWalker.IsArchive(path);
+    public static bool IsArchive(string path) => File.Exists(path) && ArchivePath.IsArchiveName(path);
 }

@@ -1,5 +1,5 @@
-using EventSnn.Datasets.Archives;
 using EventSnn.Ingest;
+using EventSnn.Ingest.Archives;
 
 namespace EventSnn.Datasets;
 
@@ -91,7 +91,7 @@ public sealed class DvsGestureDataset : IEventDataset
 
     IEnumerable<List<(DatasetSample, EventBatch)>> WalkArchive(Dictionary<string, List<DatasetSample>> byTrial)
     {
-        // ArchiveWalker calls back; a bounded queue hands each recording's samples out as soon as it is read.
+        // EventArchive.Walk calls back; a bounded queue hands each recording's samples out as soon as it is read.
         using var queue = new System.Collections.Concurrent.BlockingCollection<List<(DatasetSample, EventBatch)>>(boundedCapacity: 2);
         using var stop = new CancellationTokenSource();
         Exception? failure = null;
@@ -99,7 +99,7 @@ public sealed class DvsGestureDataset : IEventDataset
         {
             try
             {
-                ArchiveWalker.Walk(_archive!, byTrial.ContainsKey, (entry, stream) =>
+                EventArchive.Walk(_archive!, byTrial.ContainsKey, (entry, stream) =>
                 {
                     var list = new List<(DatasetSample, EventBatch)>();
                     using (var rec = ReadRecording(entry, stream))
@@ -145,7 +145,7 @@ public sealed class DvsGestureDataset : IEventDataset
 
     static (string? Archive, string Folder)? Locate(string root)
     {
-        if (File.Exists(root) && ArchiveWalker.IsArchive(root)) return (root, "");
+        if (File.Exists(root) && ArchivePath.IsArchiveName(root)) return (root, "");
         if (!Directory.Exists(root)) return null;
         if (File.Exists(Path.Combine(root, "trials_to_train.txt")) || File.Exists(Path.Combine(root, "trials_to_test.txt"))) return (null, root);
         string sub = Path.Combine(root, "DvsGesture");
@@ -197,7 +197,7 @@ public sealed class DvsGestureDataset : IEventDataset
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         var labelFiles = new Dictionary<string, IReadOnlyList<GestureLabel>>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
-        ArchiveWalker.Walk(archive, name => { names.Add(name); return name.EndsWith("trials_to_train.txt", StringComparison.Ordinal) || name.EndsWith("trials_to_test.txt", StringComparison.Ordinal) || name.EndsWith("_labels.csv", StringComparison.Ordinal); },
+        EventArchive.Walk(archive, name => { names.Add(name); return name.EndsWith("trials_to_train.txt", StringComparison.Ordinal) || name.EndsWith("trials_to_test.txt", StringComparison.Ordinal) || name.EndsWith("_labels.csv", StringComparison.Ordinal); },
             (name, stream) =>
             {
                 if (name.EndsWith("_labels.csv", StringComparison.Ordinal)) labelFiles[name] = CheckLabels(GestureLabels.Parse(stream, archive + "#" + name), archive + "#" + name);

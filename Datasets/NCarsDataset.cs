@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using EventSnn.Datasets.Archives;
 using EventSnn.Ingest;
 using EventSnn.Ingest.Archives;
 
@@ -67,7 +66,7 @@ public sealed class NCarsDataset : IEventDataset
 
     static IEnumerable<(DatasetSample, EventBatch)> WalkArchive(string archive, Dictionary<string, DatasetSample> byEntry)
     {
-        // ArchiveWalker calls back; a bounded queue hands each sample out as soon as it is read.
+        // EventArchive.Walk calls back; a bounded queue hands each sample out as soon as it is read.
         using var queue = new BlockingCollection<(DatasetSample, EventBatch)>(boundedCapacity: 64);
         using var stop = new CancellationTokenSource();
         Exception? failure = null;
@@ -75,7 +74,7 @@ public sealed class NCarsDataset : IEventDataset
         {
             try
             {
-                ArchiveWalker.Walk(archive, byEntry.ContainsKey, (entry, stream) =>
+                EventArchive.Walk(archive, byEntry.ContainsKey, (entry, stream) =>
                 {
                     using var reader = EventFile.Open(EventInput.FromStream(stream, archive, entry), Read);
                     var events = EventFile.ReadAll(reader).Events;

@@ -1,42 +1,23 @@
-using System.Text;
 using ICSharpCode.SharpZipLib;
-using ICSharpCode.SharpZipLib.GZip;
-using ICSharpCode.SharpZipLib.Zip;
 using EventSnn.Ingest.Io;
 
 namespace EventSnn.Ingest.Archives;
 
 /// <summary>
-/// Lists and streams entries of .zip, .tar and .tar.gz archives without extracting them (SharpZipLib). Entry names
-/// are normalised to '/' separators without a leading "./"; they are only compared, never used as file-system paths
-/// (use <see cref="IsSafeRelativeName"/> before doing so).
+/// Lists, streams and walks entries of .zip, .tar and .tar.gz archives without extracting them, all through
+/// <see cref="ArchiveReader"/>. Entry names are normalised to '/' separators without a leading "./"; they are only
+/// compared, never used as file-system paths (use <see cref="IsSafeRelativeName"/> before doing so).
 /// </summary>
 public static class EventArchive
 {
-    enum Kind { Zip, Tar, TarGz }
-
     /// <summary>Names of the file entries (not directories), in archive order.</summary>
     public static IReadOnlyList<string> List(string archivePath)
     {
         var names = new List<string>();
         try
         {
-            switch (Detect(archivePath))
-            {
-                case Kind.Zip:
-                    using (var zip = new ZipFile(archivePath))
-                        foreach (ZipEntry e in zip)
-                            if (e.IsFile) names.Add(Normalize(e.Name));
-                    break;
-                default:
-                    using (var raw = OpenTarStream(archivePath, out long? length))
-                    {
-                        var tar = new TarReader(raw, archivePath, length);
-                        for (TarEntryInfo? e = tar.Next(); e != null; e = tar.Next())
-                            if (e.Value.IsFile) names.Add(Normalize(e.Value.Name));
-                    }
-                    break;
-            }
+            using var reader = ArchiveReader.Open(archivePath);
+            while (reader.Next()) names.Add(reader.Name);
         }
         catch (Exception ex) when (IsArchiveFailure(ex) && ex is not EventFormatException)
         {
@@ -51,47 +32,58 @@ public static class EventArchive
     /// <summary>Opens an entry and reports its uncompressed length when the archive states it.</summary>
     public static Stream OpenEntry(string archivePath, string entry, out long? length)
     {
-        string wanted = Normalize(entry);
+        string wanted = ArchiveReader.Normalize(entry);
+        length = null;
+        ArchiveReader? reader = null;
         try
         {
-            if (Detect(archivePath) == Kind.Zip)
+            reader = ArchiveReader.Open(archivePath);
+            while (reader.Next())
             {
-                var zip = new ZipFile(archivePath);
-                try
-                {
-                    foreach (ZipEntry e in zip)
-                    {
-                        if (!e.IsFile || Normalize(e.Name) != wanted) continue;
-                        length = e.Size >= 0 ? e.Size : null;
-                        // Decompression is held to the declared size and CRC (and the EVENTSNN_MAX_ENTRY_BYTES ceiling).
-                        return new CheckedEntryStream(zip.GetInputStream(e), zip, archivePath, entry, e.Size, e.HasCrc ? e.Crc : null);
-                    }
-                }
-                catch { zip.Close(); throw; }
-                zip.Close();
-            }
-            else
-            {
-                var raw = OpenTarStream(archivePath, out long? archiveLength);
-                try
-                {
-                    var tar = new TarReader(raw, archivePath, archiveLength);
-                    for (TarEntryInfo? e = tar.Next(); e != null; e = tar.Next())
-                    {
-                        if (!e.Value.IsFile || Normalize(e.Value.Name) != wanted) continue;
-                        length = e.Value.Size;
-                        return new OwnedStream(tar.OpenData(), raw);
-                    }
-                }
-                catch { raw.Dispose(); throw; }
-                raw.Dispose();
+                if (reader.Name != wanted) continue;
+                length = reader.Size;
+                return new OwnedStream(reader.OpenData(), reader);
             }
         }
         catch (Exception ex) when (IsArchiveFailure(ex) && ex is not EventFormatException)
         {
+            reader?.Dispose();
             throw new EventFormatException(archivePath, entry, 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
         }
+        catch
+        {
+            reader?.Dispose();
+            throw;
+        }
+        reader.Dispose();
         throw new FileNotFoundException($"{archivePath}: no entry named '{entry}'", ArchivePath.Combine(archivePath, entry));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with each file entry whose name <paramref name="wanted"/> accepts, in archive
+    /// order, in one forward pass (<see cref="ArchiveReader"/>). The stream is valid only during the call. A damaged
+    /// archive (or an entry that ends early) is an <see cref="EventFormatException"/> naming the archive and the
+    /// offset reached in its file.
+    /// </summary>
+    public static void Walk(string archivePath, Func<string, bool> wanted, Action<string, Stream> visit)
+    {
+        ArchiveReader? reader = null;
+        try
+        {
+            reader = ArchiveReader.Open(archivePath);
+            while (reader.Next())
+            {
+                string name = reader.Name;
+                if (!wanted(name)) continue;
+                using Stream data = reader.OpenData();
+                visit(name, data);
+            }
+        }
+        catch (Exception ex) when (ex is SharpZipBaseException or EndOfStreamException)
+        {
+            throw new EventFormatException(archivePath, null, reader?.FileOffset ?? 0, "a readable .zip/.tar/.tar.gz archive", ex.Message, ex);
+        }
+        finally { reader?.Dispose(); }
     }
 
     /// <summary>
@@ -106,40 +98,6 @@ public static class EventArchive
         foreach (string seg in entry.Split('/'))
             if (seg.Length == 0 || seg == "." || seg == "..") return false;
         return true;
-    }
-
-    static string Normalize(string name)
-    {
-        string n = name.Replace('\\', '/');
-        while (n.StartsWith("./", StringComparison.Ordinal)) n = n[2..];
-        return n;
-    }
-
-    static Kind Detect(string path)
-    {
-        Span<byte> head = stackalloc byte[262];
-        int n;
-        using (var fs = File.OpenRead(path)) n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        head = head[..n];
-        if (n >= 4 && head[0] == 'P' && head[1] == 'K') return Kind.Zip;
-        if (n >= 2 && head[0] == 0x1F && head[1] == 0x8B) return Kind.TarGz;
-        if (n >= 262 && head.Slice(257, 5).SequenceEqual("ustar"u8)) return Kind.Tar;
-        if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)) return Kind.Zip;
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)) return Kind.TarGz;
-        return Kind.Tar;
-    }
-
-    /// <summary>The tar byte stream of a .tar or .tar.gz file (decompressed); <paramref name="length"/> is known for a plain .tar.</summary>
-    public static Stream OpenTarStream(string path, out long? length)
-    {
-        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        try
-        {
-            if (Detect(path) == Kind.TarGz) { length = null; return new DecompressionGuardStream(new GZipInputStream(s), path); }
-            length = s.Length;
-            return s;
-        }
-        catch { s.Dispose(); throw; }
     }
 
     static bool IsArchiveFailure(Exception ex) => ex is SharpZipBaseException or EndOfStreamException or InvalidDataException or IndexOutOfRangeException or ArgumentOutOfRangeException

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using EventSnn.Ingest.Binning;
 using EventSnn.Pipeline.Flow;
 
 namespace EventSnn.Pipeline.Binning;
@@ -27,8 +28,9 @@ public sealed class OnlineBinner
         public EventBin? Open;
         public long NextSequence;
         public long LastArrivalTicks;
-        // Pixel mapping: model x = (x + PreX) / Divisor + PostX (the same for y); out of range when x + PreX < 0.
-        public int SensorWidth = -1, SensorHeight = -1, PreX, PreY, PostX, PostY, Divisor = 1;
+        // Where the stream's pixels land in the model's input (set by MapSensor for the stream's sensor size).
+        public PixelMap Map;
+        public int SensorWidth = -1, SensorHeight = -1;
         public bool ToldOutOfRange;
     }
 
@@ -71,8 +73,7 @@ public sealed class OnlineBinner
         ReadOnlySpan<long> t = events.T;
         ReadOnlySpan<ushort> xs = events.X, ys = events.Y;
         ReadOnlySpan<byte> ps = events.P;
-        int ds = s.Divisor, w = _o.Width, h = _o.Height, plane = w * h;
-        int preX = s.PreX, preY = s.PreY, postX = s.PostX, postY = s.PostY;
+        int limit = _o.EventsPerBin > 0 ? _o.EventsPerBin : int.MaxValue;
         long late = 0, outside = 0;
 
         int i = 0;
@@ -94,34 +95,18 @@ public sealed class OnlineBinner
                 bin = AdvanceTo(batch.Stream, s, t[i], closed);
             }
 
-            // Inner loop: consecutive events that fall into this bin.
-            float[] frame = bin.FrameArray;
-            int count = bin.EventCount;
-            long start = bin.StartUs, end = _o.WindowUs > 0 ? bin.EndUs : long.MaxValue;
-            int limit = _o.EventsPerBin > 0 ? _o.EventsPerBin : int.MaxValue;
-            long lastT = long.MinValue;
-            for (; i < n; i++)
-            {
-                long ti = t[i];
-                if (ti >= end) break;
-                if (ti < start) { late++; continue; }
-                int xr = xs[i] + preX, yr = ys[i] + preY;
-                int x = xr / ds + postX, y = yr / ds + postY;
-                if ((xr | yr) < 0 || (uint)x >= (uint)w || (uint)y >= (uint)h)
-                {
-                    outside++;
-                    if (!s.ToldOutOfRange) TellOutOfRange(batch.Stream, s, xs[i], ys[i]);
-                    continue;
-                }
-                frame[(ps[i] != 0 ? plane : 0) + y * w + x] += 1f;
-                lastT = ti;
-                if (++count == limit) { i++; break; }
-            }
-            bin.EventCount = count;
+            // The consecutive events that fall into this bin, up to its event-count limit.
+            var run = EventBinner.AccumulateFrame(t[i..], xs[i..], ys[i..], ps[i..], bin.FrameArray.AsSpan(0, _frameLength), s.Map,
+                bin.StartUs, _o.WindowUs > 0 ? bin.EndUs : long.MaxValue, limit - bin.EventCount);
+            if (run.FirstOutside >= 0 && !s.ToldOutOfRange) TellOutOfRange(batch.Stream, s, xs[i + run.FirstOutside], ys[i + run.FirstOutside]);
+            i += run.Consumed;
+            late += run.Late;
+            outside += run.Outside;
+            int count = bin.EventCount += run.Counted;
             if (count > 0) bin.LastArrivalTicks = batch.ArrivalTicks;
             if (_o.EventsPerBin > 0 && count == limit)
             {
-                bin.EndUs = lastT + 1;
+                bin.EndUs = run.LastUs + 1;
                 Close(s, bin, BinCloseReason.EventCount, closed);
             }
         }
@@ -135,22 +120,18 @@ public sealed class OnlineBinner
         s.SensorWidth = sensorW;
         s.SensorHeight = sensorH;
         int ew = _o.ExpectedSensorWidth, eh = _o.ExpectedSensorHeight, ds = _o.Downsample;
-        s.PreX = s.PreY = s.PostX = s.PostY = 0;
-        s.Divisor = ds;
+        s.Map = new PixelMap(_o.Width, _o.Height, ds);
         if (sensorW <= 0 || sensorH <= 0 || (sensorW == ew && sensorH == eh)) return;
         string how;
         switch (_o.SensorMap)
         {
             case SensorMap.CropCenter:
-                s.PreX = -((sensorW - ew) / 2);
-                s.PreY = -((sensorH - eh) / 2);
+                s.Map = s.Map with { PreX = -((sensorW - ew) / 2), PreY = -((sensorH - eh) / 2) };
                 how = $"the centred {ew}x{eh} window is used (--sensor-map crop-center)";
                 break;
             case SensorMap.Scale:
                 int f = Math.Max(1, Math.Max((sensorW + _o.Width - 1) / _o.Width, (sensorH + _o.Height - 1) / _o.Height));
-                s.Divisor = f;
-                s.PostX = (_o.Width - (sensorW + f - 1) / f) / 2;
-                s.PostY = (_o.Height - (sensorH + f - 1) / f) / 2;
+                s.Map = new PixelMap(_o.Width, _o.Height, f, PostX: (_o.Width - (sensorW + f - 1) / f) / 2, PostY: (_o.Height - (sensorH + f - 1) / f) / 2);
                 how = $"pixels are summed over {f}x{f} blocks, centred in the input (--sensor-map scale)";
                 break;
             default:
