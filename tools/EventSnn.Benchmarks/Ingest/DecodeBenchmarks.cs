@@ -44,24 +44,16 @@ public abstract class DecodeBenchmarkBase
     }
 }
 
-public class Aedat2DecodeBenchmark : DecodeBenchmarkBase
+/// <summary>AEDAT 2.0 (DVS128, libcaer convention): 8-byte records after the header.</summary>
+public class Aedat2DecodeBenchmark : SpanDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
-    {
-        using var e = DecodeInputs.Recording(128, 128, 0);
-        Name = "b.aedat";
-        var bytes = DecodeInputs.Encode((s, b) => Aedat2Writer.Write(s, b), e);
-        _dataStart = bytes.Length - 8 * DecodeInputs.Events;
-        return bytes;
-    }
+    protected override EventBatch Recording() => DecodeInputs.Recording(128, 128, 0);
+    protected override string FileName => "b.aedat";
+    protected override void Write(Stream stream, EventBatch events) => Aedat2Writer.Write(stream, events);
+    protected override int PayloadStart(byte[] bytes) => bytes.Length - 8 * DecodeInputs.Events;
 
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
-    {
-        Into.Count = 0;
-        return Aedat2Decoder.DecodeDvs128(Input.AsSpan(_dataStart), Aedat2Convention.Libcaer, Into);
-    }
+    protected override void DecodePayload(ReadOnlySpan<byte> payload, int limit)
+        => Aedat2Decoder.DecodeDvs128(payload, Aedat2Convention.Libcaer, Into);
 }
 
 public class Aedat31DecodeBenchmark : DecodeBenchmarkBase
@@ -166,27 +158,33 @@ public class Aedat4UncompressedDecodeBenchmark : Aedat4DecodeBenchmarkBase
 }
 
 /// <summary>
-/// Prophesee <c>.raw</c> inputs: a 1280×720 recording (unless <see cref="Recording"/> says otherwise) written as a
-/// '%' header and the words that <see cref="Decode"/> runs the format's span decoder over.
+/// Inputs whose payload one span decoder runs over: a recording (1280×720 unless <see cref="Recording"/> says
+/// otherwise) written by <see cref="Write"/>, the payload starting at <see cref="PayloadStart"/>.
 /// </summary>
-public abstract class RawDecodeBenchmarkBase : DecodeBenchmarkBase
+public abstract class SpanDecodeBenchmarkBase : DecodeBenchmarkBase
 {
     int _dataStart;
 
     protected virtual EventBatch Recording() => DecodeInputs.Recording(1280, 720, 0);
 
-    /// <summary>Writes the header and the words of <paramref name="events"/>.</summary>
+    /// <summary>The file name the reader is given (its extension picks the format).</summary>
+    protected abstract string FileName { get; }
+
+    /// <summary>Writes the header and the payload of <paramref name="events"/>.</summary>
     protected abstract void Write(Stream stream, EventBatch events);
 
-    /// <summary>Decodes the words into <see cref="DecodeBenchmarkBase.Into"/>, at most <paramref name="limit"/> events.</summary>
-    protected abstract void DecodeWords(ReadOnlySpan<byte> words, int limit);
+    /// <summary>Offset of the payload in the written bytes.</summary>
+    protected abstract int PayloadStart(byte[] bytes);
+
+    /// <summary>Decodes the payload into <see cref="DecodeBenchmarkBase.Into"/>, at most <paramref name="limit"/> events.</summary>
+    protected abstract void DecodePayload(ReadOnlySpan<byte> payload, int limit);
 
     protected sealed override byte[] Build()
     {
         using var e = Recording();
-        Name = "b.raw";
+        Name = FileName;
         var bytes = DecodeInputs.Encode(Write, e);
-        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+        _dataStart = PayloadStart(bytes);
         return bytes;
     }
 
@@ -194,9 +192,17 @@ public abstract class RawDecodeBenchmarkBase : DecodeBenchmarkBase
     public int Decode()
     {
         Into.Count = 0;
-        DecodeWords(Input.AsSpan(_dataStart), Into.Capacity - 64);
+        DecodePayload(Input.AsSpan(_dataStart), Into.Capacity - 64);
         return Into.Count;
     }
+}
+
+/// <summary>Prophesee <c>.raw</c> inputs: the '%' header, then the words.</summary>
+public abstract class RawDecodeBenchmarkBase : SpanDecodeBenchmarkBase
+{
+    protected override string FileName => "b.raw";
+
+    protected override int PayloadStart(byte[] bytes) => bytes.AsSpan().IndexOf("% end\n"u8) + 6;
 }
 
 /// <summary>Prophesee EVT 2.0: one 32-bit word per event plus a TIME_HIGH word per 64 µs.</summary>
@@ -204,7 +210,7 @@ public class Evt2DecodeBenchmark : RawDecodeBenchmarkBase
 {
     protected override void Write(Stream stream, EventBatch events) => Evt2Writer.Write(stream, events);
 
-    protected override void DecodeWords(ReadOnlySpan<byte> words, int limit)
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
     {
         var state = new Evt2State();
         Evt2Decoder.Decode(words, ref state, Into, limit, null);
@@ -216,7 +222,7 @@ public class Evt3DecodeBenchmark : RawDecodeBenchmarkBase
 {
     protected override void Write(Stream stream, EventBatch events) => Evt3Writer.Write(stream, events);
 
-    protected override void DecodeWords(ReadOnlySpan<byte> words, int limit)
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
     {
         var state = new Evt3State();
         Evt3Decoder.Decode(words, ref state, Into, limit, null);
@@ -273,7 +279,7 @@ public class Evt21DecodeBenchmark : RawDecodeBenchmarkBase
         }
     }
 
-    protected override void DecodeWords(ReadOnlySpan<byte> words, int limit)
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
     {
         var state = new Evt2State();
         Evt21Decoder.Decode(words, false, ref state, Into, limit, null);
@@ -281,24 +287,13 @@ public class Evt21DecodeBenchmark : RawDecodeBenchmarkBase
 }
 
 /// <summary>DAT: 8-byte CD records.</summary>
-public class DatDecodeBenchmark : DecodeBenchmarkBase
+public class DatDecodeBenchmark : SpanDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
-    {
-        using var e = DecodeInputs.Recording(304, 240, 0);
-        Name = "b.dat";
-        var bytes = DecodeInputs.Encode((s, b) => DatWriter.Write(s, b), e);
-        _dataStart = bytes.Length - 8 * DecodeInputs.Events;
-        return bytes;
-    }
-
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
-    {
-        Into.Count = 0;
-        return DatDecoder.Decode(Input.AsSpan(_dataStart), Into);
-    }
+    protected override EventBatch Recording() => DecodeInputs.Recording(304, 240, 0);
+    protected override string FileName => "b.dat";
+    protected override void Write(Stream stream, EventBatch events) => DatWriter.Write(stream, events);
+    protected override int PayloadStart(byte[] bytes) => bytes.Length - 8 * DecodeInputs.Events;
+    protected override void DecodePayload(ReadOnlySpan<byte> payload, int limit) => DatDecoder.Decode(payload, Into);
 }
 
 /// <summary>Metavision HDF5, uncompressed /CD/events through PureHDF (ReadAll is the decode: hyperslabs per batch).</summary>
