@@ -51,18 +51,10 @@ internal static class TensorMath
     public static Tensor AddInPlace(Tensor a, Tensor b) => a.add_(b, IntOne);
 
     /// <summary><c>x + c</c>.</summary>
-    public static Tensor Add(Tensor x, double c)
-    {
-        using var h = Hold(c);
-        return x.add(h.Scalar, IntOne);
-    }
+    public static Tensor Add(Tensor x, double c) => With(x, c, static (t, s) => t.add(s, IntOne));
 
     /// <summary><c>x += c</c>.</summary>
-    public static Tensor AddInPlace(Tensor x, double c)
-    {
-        using var h = Hold(c);
-        return x.add_(h.Scalar, IntOne);
-    }
+    public static Tensor AddInPlace(Tensor x, double c) => With(x, c, static (t, s) => t.add_(s, IntOne));
 
     /// <summary><c>x += 1</c> with an integer one: counters of any dtype (int64 step counts, BatchNorm's batch count).</summary>
     public static Tensor IncrementInPlace(Tensor x) => x.add_(IntOne, IntOne);
@@ -74,58 +66,30 @@ internal static class TensorMath
     public static Tensor SubtractInPlace(Tensor a, Tensor b) => a.add_(b, MinusOne);
 
     /// <summary><c>x − c</c>.</summary>
-    public static Tensor Subtract(Tensor x, double c)
-    {
-        using var h = Hold(c);
-        return x.sub(h.Scalar);
-    }
+    public static Tensor Subtract(Tensor x, double c) => With(x, c, static (t, s) => t.sub(s));
 
     /// <summary><c>1 − s</c>.</summary>
     public static Tensor OneMinus(Tensor s) => s.neg().add_(One, One);
 
     /// <summary><c>a + k·b</c>.</summary>
-    public static Tensor AddScaled(Tensor a, Tensor b, double k)
-    {
-        using var h = Hold(k);
-        return a.add(b, h.Scalar);
-    }
+    public static Tensor AddScaled(Tensor a, Tensor b, double k) => With(a, b, k, static (t, u, s) => t.add(u, s));
 
     /// <summary><c>a += k·b</c>.</summary>
-    public static Tensor AddScaledInPlace(Tensor a, Tensor b, double k)
-    {
-        using var h = Hold(k);
-        return a.add_(b, h.Scalar);
-    }
+    public static Tensor AddScaledInPlace(Tensor a, Tensor b, double k) => With(a, b, k, static (t, u, s) => t.add_(u, s));
 
     // ---- products, quotients, powers ------------------------------------------------------------------------------
 
     /// <summary><c>k·x</c>.</summary>
-    public static Tensor Scale(Tensor x, double k)
-    {
-        using var h = Hold(k);
-        return x.mul(h.Scalar);
-    }
+    public static Tensor Scale(Tensor x, double k) => With(x, k, static (t, s) => t.mul(s));
 
     /// <summary><c>x ← k·x</c>.</summary>
-    public static Tensor ScaleInPlace(Tensor x, double k)
-    {
-        using var h = Hold(k);
-        return x.mul_(h.Scalar);
-    }
+    public static Tensor ScaleInPlace(Tensor x, double k) => With(x, k, static (t, s) => t.mul_(s));
 
     /// <summary><c>x / k</c>.</summary>
-    public static Tensor Divide(Tensor x, double k)
-    {
-        using var h = Hold(k);
-        return x.div(h.Scalar);
-    }
+    public static Tensor Divide(Tensor x, double k) => With(x, k, static (t, s) => t.div(s));
 
     /// <summary><c>x ← x / k</c>.</summary>
-    public static Tensor DivideInPlace(Tensor x, double k)
-    {
-        using var h = Hold(k);
-        return x.div_(h.Scalar);
-    }
+    public static Tensor DivideInPlace(Tensor x, double k) => With(x, k, static (t, s) => t.div_(s));
 
     /// <summary><c>x²</c> (as <c>x.square()</c> computes it: <c>pow(x, 2)</c>).</summary>
     public static Tensor Square(Tensor x) => x.pow(IntTwo);
@@ -141,53 +105,25 @@ internal static class TensorMath
     }
 
     /// <summary><c>max(x, lo)</c>.</summary>
-    public static Tensor ClampMin(Tensor x, double lo)
-    {
-        using var h = Hold(lo);
-        return x.clamp_min(h.Scalar);
-    }
+    public static Tensor ClampMin(Tensor x, double lo) => With(x, lo, static (t, s) => t.clamp_min(s));
 
     /// <summary><c>x ← max(x, lo)</c>.</summary>
-    public static Tensor ClampMinInPlace(Tensor x, double lo)
-    {
-        using var h = Hold(lo);
-        return x.clamp_min_(h.Scalar);
-    }
+    public static Tensor ClampMinInPlace(Tensor x, double lo) => With(x, lo, static (t, s) => t.clamp_min_(s));
 
     /// <summary><c>min(x, hi)</c> with an integer bound (index tensors).</summary>
-    public static Tensor ClampMax(Tensor x, long hi)
-    {
-        using var h = Hold(hi);
-        return x.clamp_max(h.Scalar);
-    }
+    public static Tensor ClampMax(Tensor x, long hi) => With(x, hi, static (t, s) => t.clamp_max(s));
 
     /// <summary>The mask <c>x &gt; c</c>.</summary>
-    public static Tensor Greater(Tensor x, double c)
-    {
-        using var h = Hold(c);
-        return x.gt(h.Scalar);
-    }
+    public static Tensor Greater(Tensor x, double c) => With(x, c, static (t, s) => t.gt(s));
 
     /// <summary>The mask <c>x &gt; c</c>, compared with an integer.</summary>
-    public static Tensor Greater(Tensor x, long c)
-    {
-        using var h = Hold(c);
-        return x.gt(h.Scalar);
-    }
+    public static Tensor Greater(Tensor x, long c) => With(x, c, static (t, s) => t.gt(s));
 
     /// <summary>The mask <c>x ≥ c</c>.</summary>
-    public static Tensor GreaterEqual(Tensor x, double c)
-    {
-        using var h = Hold(c);
-        return x.ge(h.Scalar);
-    }
+    public static Tensor GreaterEqual(Tensor x, double c) => With(x, c, static (t, s) => t.ge(s));
 
     /// <summary>The mask <c>x = c</c>, compared with an integer.</summary>
-    public static Tensor Equal(Tensor x, long c)
-    {
-        using var h = Hold(c);
-        return x.eq(h.Scalar);
-    }
+    public static Tensor Equal(Tensor x, long c) => With(x, c, static (t, s) => t.eq(s));
 
     // ---- filling --------------------------------------------------------------------------------------------------
 
@@ -199,24 +135,35 @@ internal static class TensorMath
     }
 
     /// <summary>A new tensor like <paramref name="x"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor FullLike(Tensor x, double value)
-    {
-        using var h = Hold(value);
-        return torch.full_like(x, h.Scalar);
-    }
+    public static Tensor FullLike(Tensor x, double value) => With(x, value, static (t, s) => torch.full_like(t, s));
 
     /// <summary><c>x ← value</c> everywhere.</summary>
-    public static Tensor FillInPlace(Tensor x, double value)
-    {
-        using var h = Hold(value);
-        return x.fill_(h.Scalar);
-    }
+    public static Tensor FillInPlace(Tensor x, double value) => With(x, value, static (t, s) => t.fill_(s));
 
     /// <summary><c>x ← value</c> where <paramref name="mask"/> is set.</summary>
-    public static Tensor MaskedFillInPlace(Tensor x, Tensor mask, double value)
+    public static Tensor MaskedFillInPlace(Tensor x, Tensor mask, double value) =>
+        With(x, mask, value, static (t, m, s) => t.masked_fill_(m, s));
+
+    // ---- Scalars ----------------------------------------------------------------------------------------------------
+
+    // One native call with a number held as a Scalar until the call has returned. The operations are static lambdas,
+    // cached by the compiler, so a call allocates no delegate.
+    private static Tensor With(Tensor x, double c, Func<Tensor, Scalar, Tensor> op)
     {
-        using var h = Hold(value);
-        return x.masked_fill_(mask, h.Scalar);
+        using var h = Hold(c);
+        return op(x, h.Scalar);
+    }
+
+    private static Tensor With(Tensor x, long c, Func<Tensor, Scalar, Tensor> op)
+    {
+        using var h = Hold(c);
+        return op(x, h.Scalar);
+    }
+
+    private static Tensor With(Tensor x, Tensor y, double c, Func<Tensor, Tensor, Scalar, Tensor> op)
+    {
+        using var h = Hold(c);
+        return op(x, y, h.Scalar);
     }
 
     // ---- Scalars ----------------------------------------------------------------------------------------------------

@@ -44,37 +44,9 @@ public static class Evt21Decoder
                 {
                     uint mask = (uint)v;
                     if (k + 32 > limit && k + BitOperations.PopCount(mask) > limit) break;
-                    long ts = s.TimeHigh | (long)((v >> 54) & 63);
-                    int bx = (int)((v >> 43) & 0x7FF);
-                    ushort cy = (ushort)((v >> 32) & 0x7FF);
-                    byte pol = (byte)type;
-                    int count = BitOperations.PopCount(mask);
-                    if (count >= 4 && Vector256.IsHardwareAccelerated)
-                    {
-                        // One word's events share t, y and p: fill their slots by vector stores (the batch has 32
-                        // spare slots), then only x takes one store per set bit. Sparse words stay scalar.
-                        var tv = Vector256.Create(ts);
-                        for (int q = 0; q < count; q += 4) tv.Store(t + k + q);
-                        var yv = Vector256.Create(cy);
-                        yv.Store(y + k);
-                        if (count > 16) yv.Store(y + k + 16);
-                        Vector256.Create(pol).Store(p + k);
-                        while (mask != 0)
-                        {
-                            x[k++] = (ushort)(bx + BitOperations.TrailingZeroCount(mask));
-                            mask &= mask - 1;
-                        }
-                    }
-                    else
-                    {
-                        while (mask != 0)
-                        {
-                            int b = BitOperations.TrailingZeroCount(mask);
-                            t[k] = ts; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = pol;
-                            k++;
-                            mask &= mask - 1;
-                        }
-                    }
+                    // Slots up to k + 31 are written: the batch has 32 spare slots past the limit.
+                    k = MaskRun.Write(t, x, y, p, k, mask, s.TimeHigh | (long)((v >> 54) & 63), (int)((v >> 43) & 0x7FF),
+                        (ushort)((v >> 32) & 0x7FF), (byte)type, vectorFrom: 4);
                     continue;
                 }
                 uint hi = (uint)(v >> 32);

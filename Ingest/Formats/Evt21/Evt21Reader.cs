@@ -11,27 +11,15 @@ public sealed class Evt21Reader : RawReaderBase
 {
     Evt2State _state;
 
-    internal Evt21Reader(ByteSource source, EventReadOptions? options) : base(source, options, "evt2.1") { }
+    internal Evt21Reader(ByteSource source, EventReadOptions? options) : base(source, options, "evt2.1", wordSize: 8, maxEventsPerWord: 32) { }
 
     /// <summary>Opens an EVT 2.1 stream (taking ownership); <paramref name="fileName"/> names it in errors.</summary>
     public static Evt21Reader Open(Stream stream, string fileName, EventReadOptions? options = null)
         => new(new ByteSource(EventInput.FromStream(stream, fileName), true), options);
 
-    /// <inheritdoc />
-    public override string Format => "evt2.1";
-
-    private protected override int WordSize => 8;
-    private protected override int MaxEventsPerWord => 32;
-
     private protected override int Decode(ReadOnlySpan<byte> words, EventBatch into, int limit, List<ExternalTrigger> triggers)
         => Evt21Decoder.Decode(words, Legacy, ref _state, into, limit, triggers);
 
     private protected override void PublishCounters()
-    {
-        Meta["time_loops"] = Count(_state.Loops);
-        Meta["skipped_before_time_high"] = Count(_state.SkippedBeforeTimeHigh);
-        Meta["ignored_words"] = Count(_state.IgnoredWords);
-        Meta["reserved_words"] = Count(_state.ReservedWords);
-        if (_state.TimeHighBackwards > 0) Meta["time_high_backwards"] = Count(_state.TimeHighBackwards);
-    }
+        => PublishCounters(_state.Loops, _state.SkippedBeforeTimeHigh, _state.IgnoredWords, _state.ReservedWords, _state.TimeHighBackwards);
 }

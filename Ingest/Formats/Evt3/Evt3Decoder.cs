@@ -120,31 +120,8 @@ public static class Evt3Decoder
                         bool v12 = (v >> 12) == Vect12;
                         uint m = v12 ? v & 0xFFF : v & 0xFF;
                         if (k + (v12 ? 12 : 8) > limit && k + BitOperations.PopCount(m) > limit) goto done;
-                        int count = BitOperations.PopCount(m);
-                        if (count >= 3 && Vector256.IsHardwareAccelerated)
-                        {
-                            // Every event of a vector shares t, y and p: fill their slots by vector stores (the batch
-                            // has 16 spare slots), then only x takes one store per set bit. Sparse masks stay scalar.
-                            var tv = Vector256.Create(tc);
-                            for (int q = 0; q < count; q += 4) tv.Store(t + k + q);
-                            Vector256.Create(cy).Store(y + k);
-                            Vector128.Create(vp).Store(p + k);
-                            while (m != 0)
-                            {
-                                x[k++] = (ushort)(bx + BitOperations.TrailingZeroCount(m));
-                                m &= m - 1;
-                            }
-                        }
-                        else
-                        {
-                            while (m != 0)
-                            {
-                                int b = BitOperations.TrailingZeroCount(m);
-                                t[k] = tc; x[k] = (ushort)(bx + b); y[k] = cy; p[k] = vp;
-                                k++;
-                                m &= m - 1;
-                            }
-                        }
+                        // Slots up to k + 15 are written: the batch has 16 spare slots past the limit.
+                        k = MaskRun.Write(t, x, y, p, k, m, tc, bx, cy, vp, vectorFrom: 3);
                         bx += v12 ? 12 : 8;
                         break;
                     }

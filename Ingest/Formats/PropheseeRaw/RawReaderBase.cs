@@ -14,16 +14,28 @@ public abstract class RawReaderBase : EventReaderBase
     readonly List<ExternalTrigger> _pendingTriggers = new();
     readonly List<string> _headerLines = new();
 
-    private protected RawReaderBase(ByteSource source, EventReadOptions? options, string expectedEncoding) : base(source, options)
+    /// <param name="source">The bytes, header first.</param>
+    /// <param name="options">Read options.</param>
+    /// <param name="encoding">The format the header must name, and <see cref="Format"/>: "evt2", "evt2.1" or "evt3".</param>
+    /// <param name="wordSize">Bytes per word: 4 (EVT 2.0), 8 (EVT 2.1) or 2 (EVT 3.0).</param>
+    /// <param name="maxEventsPerWord">Most events one word can yield (1, 32 or 12).</param>
+    private protected RawReaderBase(ByteSource source, EventReadOptions? options, string encoding, int wordSize, int maxEventsPerWord)
+        : base(source, options)
     {
-        ParseHeader(expectedEncoding);
+        Format = encoding;
+        WordSize = wordSize;
+        MaxEventsPerWord = maxEventsPerWord;
+        ParseHeader(encoding);
     }
 
+    /// <inheritdoc />
+    public sealed override string Format { get; }
+
     /// <summary>Bytes per word: 4 (EVT 2.0), 8 (EVT 2.1) or 2 (EVT 3.0).</summary>
-    private protected abstract int WordSize { get; }
+    private protected int WordSize { get; }
 
     /// <summary>Most events one word can yield (1, 32 or 12).</summary>
-    private protected abstract int MaxEventsPerWord { get; }
+    private protected int MaxEventsPerWord { get; }
 
     /// <summary>True for EVT 2.1 files whose 64-bit words have their 32-bit halves swapped ("endianness=legacy").</summary>
     private protected bool Legacy { get; private set; }
@@ -167,6 +179,15 @@ public abstract class RawReaderBase : EventReaderBase
         }
     }
 
-    /// <summary>Metadata value of a counter.</summary>
-    private protected static string Count(long n) => n.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Writes the counters every Prophesee decoder keeps to the metadata.</summary>
+    private protected void PublishCounters(long loops, long skippedBeforeTimeHigh, long ignoredWords, long reservedWords, long timeHighBackwards)
+    {
+        Meta["time_loops"] = Count(loops);
+        Meta["skipped_before_time_high"] = Count(skippedBeforeTimeHigh);
+        Meta["ignored_words"] = Count(ignoredWords);
+        Meta["reserved_words"] = Count(reservedWords);
+        if (timeHighBackwards > 0) Meta["time_high_backwards"] = Count(timeHighBackwards);
+    }
+
+    static string Count(long n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -44,24 +44,16 @@ public abstract class DecodeBenchmarkBase
     }
 }
 
-public class Aedat2DecodeBenchmark : DecodeBenchmarkBase
+/// <summary>AEDAT 2.0 (DVS128, libcaer convention): 8-byte records after the header.</summary>
+public class Aedat2DecodeBenchmark : SpanDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
-    {
-        using var e = DecodeInputs.Recording(128, 128, 0);
-        Name = "b.aedat";
-        var bytes = DecodeInputs.Encode((s, b) => Aedat2Writer.Write(s, b), e);
-        _dataStart = bytes.Length - 8 * DecodeInputs.Events;
-        return bytes;
-    }
+    protected override EventBatch Recording() => DecodeInputs.Recording(128, 128, 0);
+    protected override string FileName => "b.aedat";
+    protected override void Write(Stream stream, EventBatch events) => Aedat2Writer.Write(stream, events);
+    protected override int PayloadStart(byte[] bytes) => bytes.Length - 8 * DecodeInputs.Events;
 
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
-    {
-        Into.Count = 0;
-        return Aedat2Decoder.DecodeDvs128(Input.AsSpan(_dataStart), Aedat2Convention.Libcaer, Into);
-    }
+    protected override void DecodePayload(ReadOnlySpan<byte> payload, int limit)
+        => Aedat2Decoder.DecodeDvs128(payload, Aedat2Convention.Libcaer, Into);
 }
 
 public class Aedat31DecodeBenchmark : DecodeBenchmarkBase
@@ -165,16 +157,34 @@ public class Aedat4UncompressedDecodeBenchmark : Aedat4DecodeBenchmarkBase
     protected override Aedat4Compression Compression => Aedat4Compression.None;
 }
 
-/// <summary>Prophesee EVT 2.0: one 32-bit word per event plus a TIME_HIGH word per 64 µs.</summary>
-public class Evt2DecodeBenchmark : DecodeBenchmarkBase
+/// <summary>
+/// Inputs whose payload one span decoder runs over: a recording (1280×720 unless <see cref="Recording"/> says
+/// otherwise) written by <see cref="Write"/>, the payload starting at <see cref="PayloadStart"/>.
+/// </summary>
+public abstract class SpanDecodeBenchmarkBase : DecodeBenchmarkBase
 {
     int _dataStart;
-    protected override byte[] Build()
+
+    protected virtual EventBatch Recording() => DecodeInputs.Recording(1280, 720, 0);
+
+    /// <summary>The file name the reader is given (its extension picks the format).</summary>
+    protected abstract string FileName { get; }
+
+    /// <summary>Writes the header and the payload of <paramref name="events"/>.</summary>
+    protected abstract void Write(Stream stream, EventBatch events);
+
+    /// <summary>Offset of the payload in the written bytes.</summary>
+    protected abstract int PayloadStart(byte[] bytes);
+
+    /// <summary>Decodes the payload into <see cref="DecodeBenchmarkBase.Into"/>, at most <paramref name="limit"/> events.</summary>
+    protected abstract void DecodePayload(ReadOnlySpan<byte> payload, int limit);
+
+    protected sealed override byte[] Build()
     {
-        using var e = DecodeInputs.Recording(1280, 720, 0);
-        Name = "b.raw";
-        var bytes = DecodeInputs.Encode((s, b) => Evt2Writer.Write(s, b), e);
-        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+        using var e = Recording();
+        Name = FileName;
+        var bytes = DecodeInputs.Encode(Write, e);
+        _dataStart = PayloadStart(bytes);
         return bytes;
     }
 
@@ -182,31 +192,40 @@ public class Evt2DecodeBenchmark : DecodeBenchmarkBase
     public int Decode()
     {
         Into.Count = 0;
+        DecodePayload(Input.AsSpan(_dataStart), Into.Capacity - 64);
+        return Into.Count;
+    }
+}
+
+/// <summary>Prophesee <c>.raw</c> inputs: the '%' header, then the words.</summary>
+public abstract class RawDecodeBenchmarkBase : SpanDecodeBenchmarkBase
+{
+    protected override string FileName => "b.raw";
+
+    protected override int PayloadStart(byte[] bytes) => bytes.AsSpan().IndexOf("% end\n"u8) + 6;
+}
+
+/// <summary>Prophesee EVT 2.0: one 32-bit word per event plus a TIME_HIGH word per 64 µs.</summary>
+public class Evt2DecodeBenchmark : RawDecodeBenchmarkBase
+{
+    protected override void Write(Stream stream, EventBatch events) => Evt2Writer.Write(stream, events);
+
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
+    {
         var state = new Evt2State();
-        return Evt2Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
+        Evt2Decoder.Decode(words, ref state, Into, limit, null);
     }
 }
 
 /// <summary>Prophesee EVT 3.0 as the project's writer encodes the recording (vectorised where a row repeats).</summary>
-public class Evt3DecodeBenchmark : DecodeBenchmarkBase
+public class Evt3DecodeBenchmark : RawDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
-    {
-        using var e = DecodeInputs.Recording(1280, 720, 0);
-        Name = "b.raw";
-        var bytes = DecodeInputs.Encode((s, b) => Evt3Writer.Write(s, b), e);
-        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
-        return bytes;
-    }
+    protected override void Write(Stream stream, EventBatch events) => Evt3Writer.Write(stream, events);
 
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
     {
-        Into.Count = 0;
         var state = new Evt3State();
-        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
-        return Into.Count;
+        Evt3Decoder.Decode(words, ref state, Into, limit, null);
     }
 }
 
@@ -214,13 +233,12 @@ public class Evt3DecodeBenchmark : DecodeBenchmarkBase
 /// Prophesee EVT 3.0 of a dense recording: rows of 1–24 neighbouring pixels firing together, as a busy IMX636 scene
 /// gives, so most events arrive through VECT_12 words.
 /// </summary>
-public class Evt3VectorDecodeBenchmark : DecodeBenchmarkBase
+public class Evt3VectorDecodeBenchmark : Evt3DecodeBenchmark
 {
-    int _dataStart;
-    protected override byte[] Build()
+    protected override EventBatch Recording()
     {
         var rng = new Random(3);
-        using var e = new EventBatch(DecodeInputs.Events, 1280, 720);
+        var e = new EventBatch(DecodeInputs.Events, 1280, 720);
         long t = 0;
         while (e.Count < DecodeInputs.Events)
         {
@@ -228,19 +246,7 @@ public class Evt3VectorDecodeBenchmark : DecodeBenchmarkBase
             int x = rng.Next(1200), y = rng.Next(720), p = rng.Next(2);
             for (int r = rng.Next(1, 25); r > 0 && e.Count < DecodeInputs.Events; r--, x += rng.Next(1, 3)) e.Add(t, (ushort)x, (ushort)y, (byte)p);
         }
-        Name = "b.raw";
-        var bytes = DecodeInputs.Encode((s, b) => Evt3Writer.Write(s, b), e);
-        _dataStart = bytes.AsSpan().IndexOf("% end\n"u8) + 6;
-        return bytes;
-    }
-
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
-    {
-        Into.Count = 0;
-        var state = new Evt3State();
-        Evt3Decoder.Decode(Input.AsSpan(_dataStart), ref state, Into, Into.Capacity - 64, null);
-        return Into.Count;
+        return e;
     }
 }
 
@@ -248,21 +254,17 @@ public class Evt3VectorDecodeBenchmark : DecodeBenchmarkBase
 /// Prophesee EVT 2.1 (no writer in the library: words built here): events sharing time, row, polarity and 32-column
 /// group share one 64-bit word, a TIME_HIGH word per 64 µs.
 /// </summary>
-public class Evt21DecodeBenchmark : DecodeBenchmarkBase
+public class Evt21DecodeBenchmark : RawDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
+    protected override void Write(Stream stream, EventBatch events)
     {
-        using var e = DecodeInputs.Recording(1280, 720, 0);
-        var ms = new MemoryStream();
-        ms.Write("% evt 2.1\n% format EVT21;height=720;width=1280\n% end\n"u8);
-        _dataStart = (int)ms.Length;
-        var t = e.T; var x = e.X; var y = e.Y; var p = e.P;
+        stream.Write("% evt 2.1\n% format EVT21;height=720;width=1280\n% end\n"u8);
+        var t = events.T; var x = events.X; var y = events.Y; var p = events.P;
         long high = -1;
         Span<byte> w = stackalloc byte[8];
         for (int i = 0; i < t.Length;)
         {
-            if (t[i] >> 6 != high) { high = t[i] >> 6; BinaryPrimitives.WriteUInt64LittleEndian(w, (0x8UL << 60) | ((ulong)high << 32)); ms.Write(w); }
+            if (t[i] >> 6 != high) { high = t[i] >> 6; BinaryPrimitives.WriteUInt64LittleEndian(w, (0x8UL << 60) | ((ulong)high << 32)); stream.Write(w); }
             int gx = x[i] & ~31;
             uint mask = 0;
             int j = i;
@@ -272,42 +274,26 @@ public class Evt21DecodeBenchmark : DecodeBenchmarkBase
                 j++;
             }
             BinaryPrimitives.WriteUInt64LittleEndian(w, ((ulong)p[i] << 60) | ((ulong)(t[i] & 63) << 54) | ((ulong)gx << 43) | ((ulong)y[i] << 32) | mask);
-            ms.Write(w);
+            stream.Write(w);
             i = j;
         }
-        Name = "b.raw";
-        return ms.ToArray();
     }
 
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
+    protected override void DecodePayload(ReadOnlySpan<byte> words, int limit)
     {
-        Into.Count = 0;
         var state = new Evt2State();
-        Evt21Decoder.Decode(Input.AsSpan(_dataStart), false, ref state, Into, Into.Capacity - 64, null);
-        return Into.Count;
+        Evt21Decoder.Decode(words, false, ref state, Into, limit, null);
     }
 }
 
 /// <summary>DAT: 8-byte CD records.</summary>
-public class DatDecodeBenchmark : DecodeBenchmarkBase
+public class DatDecodeBenchmark : SpanDecodeBenchmarkBase
 {
-    int _dataStart;
-    protected override byte[] Build()
-    {
-        using var e = DecodeInputs.Recording(304, 240, 0);
-        Name = "b.dat";
-        var bytes = DecodeInputs.Encode((s, b) => DatWriter.Write(s, b), e);
-        _dataStart = bytes.Length - 8 * DecodeInputs.Events;
-        return bytes;
-    }
-
-    [Benchmark(OperationsPerInvoke = DecodeInputs.Events)]
-    public int Decode()
-    {
-        Into.Count = 0;
-        return DatDecoder.Decode(Input.AsSpan(_dataStart), Into);
-    }
+    protected override EventBatch Recording() => DecodeInputs.Recording(304, 240, 0);
+    protected override string FileName => "b.dat";
+    protected override void Write(Stream stream, EventBatch events) => DatWriter.Write(stream, events);
+    protected override int PayloadStart(byte[] bytes) => bytes.Length - 8 * DecodeInputs.Events;
+    protected override void DecodePayload(ReadOnlySpan<byte> payload, int limit) => DatDecoder.Decode(payload, Into);
 }
 
 /// <summary>Metavision HDF5, uncompressed /CD/events through PureHDF (ReadAll is the decode: hyperslabs per batch).</summary>
