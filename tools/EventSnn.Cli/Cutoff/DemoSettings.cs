@@ -69,8 +69,8 @@ internal sealed record DemoSettings
     public bool Augment { get; init; } = true;
 
     /// <summary>
-    /// The embedded default: the large synthetic set (122 recordings, 1,109 train / 244 test gestures) and 50
-    /// epochs. Measured on an idle 2-core machine: 844 s in all, test accuracy at T 100 % for both models;
+    /// The embedded default: the large synthetic set (122 recordings, 1,109 train / 244 test gestures), T = 16 and 50
+    /// epochs, both models side by side. Measured on an idle 2-core machine: 578 s in all (docs/benchmarks.md);
     /// 12 epochs on the 40-recording set finished in 37 s but stopped at 70–76 %, too undertrained for the cutoff
     /// to act early.
     /// </summary>
