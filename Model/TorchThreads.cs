@@ -35,7 +35,8 @@ public static class TorchThreads
 
     /// <summary>
     /// Runs independent jobs (each trains or evaluates its own network) on <paramref name="parallel"/> threads of their
-    /// own, each thread with <c>max(1, cores / parallel)</c> libtorch threads: on a small CPU, networks whose layers are too
+    /// own, each thread with <c>max(1, cores / parallel)</c> libtorch threads however many jobs there are (a job's
+    /// figures depend on its thread count, so a lone last job runs as it would beside another): on a small CPU, networks whose layers are too
     /// small to keep several cores busy train faster side by side, one core each, than one after the other on all of
     /// them. Results come back in job order. The first failure cancels the jobs not yet finished and is rethrown as it
     /// was thrown (not wrapped). With <paramref name="parallel"/> 1 the jobs run one after the other on the calling
@@ -49,12 +50,12 @@ public static class TorchThreads
     {
         if (parallel < 1) throw new ArgumentOutOfRangeException(nameof(parallel), "at least one job at a time");
         var results = new T[jobs.Count];
-        if (parallel == 1 || jobs.Count <= 1)
+        if (parallel == 1 || jobs.Count == 0)
         {
             for (int i = 0; i < jobs.Count; i++) { cancel.ThrowIfCancellationRequested(); results[i] = jobs[i](cancel); }
             return results;
         }
-        int threadsEach = Math.Max(1, Environment.ProcessorCount / Math.Min(parallel, jobs.Count));
+        int threadsEach = Math.Max(1, Environment.ProcessorCount / parallel);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         int next = -1;
         System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;

@@ -63,7 +63,9 @@ internal static class StudyRunner
         outDir = Path.GetFullPath(outDir);
         Directory.CreateDirectory(outDir);
         var log = new DemoRunner.StageLog("study");
-        string settingsJson = JsonSerializer.Serialize(new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.TrainDropout, s.Augment, s.Synthetic.Trials, s.WindowEndUs }, ProjectJson.Lines);
+        // The libtorch threads a run trains with change its figures (sums in another order), so they are a setting too.
+        int threadsPerRun = s.Jobs > 1 ? Math.Max(1, Environment.ProcessorCount / s.Jobs) : Environment.ProcessorCount;
+        string settingsJson = JsonSerializer.Serialize(new { s.Arch, s.T, s.Downsample, s.Epochs, s.BatchSize, s.LearningRate, s.Loss, s.TrainDropout, s.Augment, s.Synthetic.Trials, s.WindowEndUs, threadsPerRun }, ProjectJson.Lines);
         string stamp = Path.Combine(outDir, "study-settings.json");
         if (File.Exists(stamp) && File.ReadAllText(stamp) != settingsJson)
             throw new ArgumentException($"{outDir} holds a study with other settings ({stamp}); use another --out");
