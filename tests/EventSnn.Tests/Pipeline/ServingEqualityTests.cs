@@ -55,6 +55,71 @@ public sealed class ExactServingFixture : IDisposable
         return t >= 2 && (h & 3) == 0;
     };
 
+    /// <summary>Recording <paramref name="i"/> alone: the offline path, batch 1, unfolded; its decisions and every per-step output.</summary>
+    public (List<StreamDecision> Decisions, List<StreamStepOutput> Steps) Alone(int i, ExitRule rule)
+    {
+        var factory = new CheckpointClassifierFactory(Checkpoint);
+        using var model = factory.Load(maxBatch: 1, initialSlots: 1, fold: false);
+        var steps = new List<StreamStepOutput>();
+        var decisions = StreamPipeline.ClassifyOffline($"s{i}", Recordings[i], Binning, model, rule, steps: steps.Add).ToList();
+        return (decisions, steps);
+    }
+
+    /// <summary>
+    /// Serves the bins of all streams, interleaved in one queue before the stage starts (so every tick batches the
+    /// oldest bins of several streams), through one network stage on <paramref name="model"/>.
+    /// </summary>
+    public async Task<(List<StreamDecision> Decisions, List<StreamStepOutput> Steps, int Bins)> ServeInterleaved(
+        IBatchedClassifier model, ExitRule rule, PipelineCounters counters, int maxBatch)
+    {
+        var binner = new OnlineBinner(Binning, counters);
+        var perStream = Enumerable.Range(0, Streams).Select(_ => new List<EventBin>()).ToArray();
+        for (int i = 0; i < perStream.Length; i++)
+        {
+            binner.Add(new StreamBatch($"s{i}", Recordings[i], 0), perStream[i].Add);
+            binner.EndStream($"s{i}", perStream[i].Add);
+        }
+        int total = perStream.Sum(b => b.Count);
+        var queue = new StageChannel<EventBin>(total, DropPolicy.Wait);
+        for (int k = 0; perStream.Any(b => k < b.Count); k++)
+            foreach (var bins in perStream)
+                if (k < bins.Count) Assert.True(queue.Offer(bins[k]));
+        queue.Complete();
+
+        var stage = new NetworkStage(model, rule, counters, new ServingOptions { MaxBatch = maxBatch, MaxStreams = 16 });
+        var decisions = new List<StreamDecision>();
+        var steps = new List<StreamStepOutput>();
+        stage.Decisions.Subscribe(decisions.Add);
+        stage.Steps.Subscribe(steps.Add);
+        await stage.Run(queue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        return (decisions, steps, total);
+    }
+
+    /// <summary>
+    /// Per stream, every per-step output (to the bit, at the same step) and every decision equal the stream alone
+    /// (<see cref="Alone"/>); streams decide at several different steps.
+    /// </summary>
+    public void AssertEachStreamAsAlone(IReadOnlyList<StreamDecision> decisions, IReadOnlyList<StreamStepOutput> steps, ExitRule rule)
+    {
+        var stepsSeen = new HashSet<int>();
+        for (int i = 0; i < Streams; i++)
+        {
+            var (aloneDecisions, aloneSteps) = Alone(i, rule);
+            var mine = steps.Where(x => x.Stream == $"s{i}").ToList();
+            Assert.Equal(aloneSteps.Count, mine.Count);
+            for (int k = 0; k < mine.Count; k++)
+            {
+                Assert.Equal(aloneSteps[k].Timestep, mine[k].Timestep);
+                Assert.True(aloneSteps[k].Output.AsSpan().SequenceEqual(mine[k].Output), $"stream s{i} step {k}: [{string.Join(", ", mine[k].Output)}] alone [{string.Join(", ", aloneSteps[k].Output)}]");
+            }
+            var d = decisions.Where(x => x.Stream == $"s{i}").ToList();
+            Assert.Equal(aloneDecisions.Select(x => (x.Class, x.Timestep, x.Reason, x.EventTimeUs, x.Events, x.Confidence)),
+                         d.Select(x => (x.Class, x.Timestep, x.Reason, x.EventTimeUs, x.Events, x.Confidence)));
+            foreach (var x in d) stepsSeen.Add(x.Timestep);
+        }
+        Assert.True(stepsSeen.Count >= 3, $"streams should decide at several different steps, saw {string.Join(", ", stepsSeen)}");
+    }
+
     public void Dispose()
     {
         foreach (var r in Recordings) r.Dispose();
@@ -74,16 +139,6 @@ public class ServingEqualityTests(ExactServingFixture exact)
 {
     static JsonElement Json(string line) => JsonDocument.Parse(line).RootElement;
 
-    /// <summary>Each recording alone: the offline path, batch 1, unfolded; its decisions and every per-step output.</summary>
-    (List<StreamDecision> Decisions, List<StreamStepOutput> Steps) Alone(int i, ExitRule rule)
-    {
-        var factory = new CheckpointClassifierFactory(exact.Checkpoint);
-        using var model = factory.Load(maxBatch: 1, initialSlots: 1, fold: false);
-        var steps = new List<StreamStepOutput>();
-        var decisions = StreamPipeline.ClassifyOffline($"s{i}", exact.Recordings[i], exact.Binning, model, rule, steps: steps.Add).ToList();
-        return (decisions, steps);
-    }
-
     /// <summary>
     /// The bins of all 16 streams interleaved in one queue before the stage starts, so every tick batches the oldest
     /// bins of several streams; streams decide at steps that depend on their outputs' bits, so slots reset mid-batch
@@ -98,51 +153,16 @@ public class ServingEqualityTests(ExactServingFixture exact)
     {
         var rule = ExactServingFixture.BitsRule;
         var counters = new PipelineCounters();
-        var binner = new OnlineBinner(exact.Binning, counters);
-        var perStream = Enumerable.Range(0, ExactServingFixture.Streams).Select(_ => new List<EventBin>()).ToArray();
-        for (int i = 0; i < perStream.Length; i++)
-        {
-            binner.Add(new StreamBatch($"s{i}", exact.Recordings[i], 0), perStream[i].Add);
-            binner.EndStream($"s{i}", perStream[i].Add);
-        }
-        int total = perStream.Sum(b => b.Count);
-        var queue = new StageChannel<EventBin>(total, DropPolicy.Wait);
-        for (int k = 0; perStream.Any(b => k < b.Count); k++)
-            foreach (var bins in perStream)
-                if (k < bins.Count) Assert.True(queue.Offer(bins[k]));
-        queue.Complete();
-
         var factory = new CheckpointClassifierFactory(exact.Checkpoint);
         using var model = factory.Load(maxBatch, initialSlots: 2, fold: fold);
         Assert.Equal(fold, model.Folded);
-        var stage = new NetworkStage(model, rule, counters, new ServingOptions { MaxBatch = maxBatch, MaxStreams = 16 });
-        var decisions = new List<StreamDecision>();
-        var steps = new List<StreamStepOutput>();
-        stage.Decisions.Subscribe(decisions.Add);
-        stage.Steps.Subscribe(steps.Add);
-        await stage.Run(queue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        var (decisions, steps, total) = await exact.ServeInterleaved(model, rule, counters, maxBatch);
 
         var s = counters.Snapshot();
         Assert.Equal(total, s.BinsClassified);
         if (maxBatch > 1) Assert.True(s.NetworkSteps < s.BinsClassified / 2, $"{s.NetworkSteps} steps for {s.BinsClassified} bins: not batched");
         Assert.True(model.Slots <= 16);
-        var stepsSeen = new HashSet<int>();
-        for (int i = 0; i < ExactServingFixture.Streams; i++)
-        {
-            var (aloneDecisions, aloneSteps) = Alone(i, rule);
-            var mine = steps.Where(x => x.Stream == $"s{i}").ToList();
-            Assert.Equal(aloneSteps.Count, mine.Count);
-            for (int k = 0; k < mine.Count; k++)
-            {
-                Assert.Equal(aloneSteps[k].Timestep, mine[k].Timestep);
-                Assert.True(aloneSteps[k].Output.AsSpan().SequenceEqual(mine[k].Output), $"stream s{i} step {k}: [{string.Join(", ", mine[k].Output)}] alone [{string.Join(", ", aloneSteps[k].Output)}]");
-            }
-            var d = decisions.Where(x => x.Stream == $"s{i}").ToList();
-            Assert.Equal(aloneDecisions.Select(x => (x.Class, x.Timestep, x.Reason, x.EventTimeUs, x.Events, x.Confidence)),
-                         d.Select(x => (x.Class, x.Timestep, x.Reason, x.EventTimeUs, x.Events, x.Confidence)));
-            foreach (var x in d) stepsSeen.Add(x.Timestep);
-        }
-        Assert.True(stepsSeen.Count >= 3, $"streams should decide at several different steps, saw {string.Join(", ", stepsSeen)}");
+        exact.AssertEachStreamAsAlone(decisions, steps, rule);
     }
 
     /// <summary>
