@@ -352,34 +352,19 @@ public class NirTests
         string dir = Fixtures.TempDir("eventsnn-nir");
         try
         {
-            using var train = TrainingTests.QuadrantSet(24, 1);
-            using var test = TrainingTests.QuadrantSet(12, 2);
-            var info = new ModelInfo { Arch = "tiny", T = 4, Classes = 4, Height = 16, Width = 16 };
-            var fit = new Trainer(info, new TrainOptions { Epochs = 2, BatchSize = 16, OutDir = dir, Seed = 3 }).Fit(train, null);
-            var (net, loaded) = Checkpoint.Load(fit.BestCheckpoint);
-            using var _ = net;
-            var r = RoundTrip(net, loaded, dir);
+            using var tiny = new TrainedTiny(dir);
+            var r = RoundTrip(tiny.Net, tiny.Info, dir);
             using var back = r.Net;
-            Tensor x;
-            using (NewDisposeScope()) x = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
-            using (x)
-            {
-                var (o1, s1) = DyadicNetworks.Trace(net, x);
-                var (o2, s2) = DyadicNetworks.Trace(back, x);
-                long differing = 0, total = 0;
-                for (int l = 0; l < s1.Count; l++) { total += s1[l].Length; for (int i = 0; i < s1[l].Length; i++) if (s1[l][i] != s2[l][i]) differing++; }
-                int decisions = 0;
-                for (int n = 0; n < test.Count; n++)
-                {
-                    int Decide(float[] o) => Enumerable.Range(0, 4).MaxBy(k => Enumerable.Range(0, 4).Sum(t => o[(t * test.Count + n) * 4 + k]));
-                    if (Decide(o1) != Decide(o2)) decisions++;
-                }
-                double spikeShare = (double)differing / total, decisionShare = (double)decisions / test.Count;
-                double maxOut = o1.Zip(o2, (a, b) => Math.Abs(a - b)).Max();
-                output.WriteLine($"trained tiny network, NIR round trip: {differing} of {total} spikes differ ({spikeShare:P4}), {decisions} of {test.Count} decisions, max |ΔO| = {maxOut:G3}");
-                Assert.True(spikeShare <= 0.01, $"share of differing spikes {spikeShare}");
-                Assert.True(decisionShare <= 0.05, $"share of differing decisions {decisionShare}");
-            }
+            var (o1, s1) = DyadicNetworks.Trace(tiny.Net, tiny.X);
+            var (o2, s2) = DyadicNetworks.Trace(back, tiny.X);
+            long differing = 0, total = 0;
+            for (int l = 0; l < s1.Count; l++) { total += s1[l].Length; for (int i = 0; i < s1[l].Length; i++) if (s1[l][i] != s2[l][i]) differing++; }
+            int decisions = tiny.DifferingDecisions(o1, o2);
+            double spikeShare = (double)differing / total, decisionShare = (double)decisions / tiny.Samples;
+            double maxOut = o1.Zip(o2, (a, b) => Math.Abs(a - b)).Max();
+            output.WriteLine($"trained tiny network, NIR round trip: {differing} of {total} spikes differ ({spikeShare:P4}), {decisions} of {tiny.Samples} decisions, max |ΔO| = {maxOut:G3}");
+            Assert.True(spikeShare <= 0.01, $"share of differing spikes {spikeShare}");
+            Assert.True(decisionShare <= 0.05, $"share of differing decisions {decisionShare}");
         }
         finally { Directory.Delete(dir, true); }
     }

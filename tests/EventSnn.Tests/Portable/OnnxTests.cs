@@ -137,25 +137,12 @@ public class OnnxTests
         string dir = Fixtures.TempDir("eventsnn-onnx");
         try
         {
-            using var train = TrainingTests.QuadrantSet(24, 1);
-            using var test = TrainingTests.QuadrantSet(12, 2);
-            var info = new ModelInfo { Arch = "tiny", T = 4, Classes = 4, Height = 16, Width = 16 };
-            var fit = new Trainer(info, new TrainOptions { Epochs = 2, BatchSize = 16, OutDir = dir, Seed = 3 }).Fit(train, null);
-            var (net, loaded) = Checkpoint.Load(fit.BestCheckpoint);
-            using var _ = net;
-            var (model, _) = OnnxExport.ToModel(PortableNetwork.From(net, loaded));
+            using var tiny = new TrainedTiny(dir);
+            var (model, _) = OnnxExport.ToModel(PortableNetwork.From(tiny.Net, tiny.Info));
             using var session = new OnnxStepSession(model.ToByteArray());
-            Tensor made;
-            using (NewDisposeScope()) made = torch.tensor(Enumerable.Range(0, test.Count).SelectMany(test.GetSample).ToArray(), [test.Count, 4, 2, 16, 16]).transpose(0, 1).contiguous().MoveToOuterDisposeScope();
-            using var x = made;
-            var a = TorchSteps(net, x);
-            var b = OnnxSteps(session, x);
-            int n = test.Count, decisions = 0;
-            for (int i = 0; i < n; i++)
-            {
-                int Decide(float[] o) => Enumerable.Range(0, 4).MaxBy(k => Enumerable.Range(0, 4).Sum(t => o[(t * n + i) * 4 + k]));
-                if (Decide(a) != Decide(b)) decisions++;
-            }
+            var a = TorchSteps(tiny.Net, tiny.X);
+            var b = OnnxSteps(session, tiny.X);
+            int n = tiny.Samples, decisions = tiny.DifferingDecisions(a, b);
             int outputsDiffer = a.Zip(b).Count(p => p.First != p.Second);
             output.WriteLine($"trained tiny network, ONNX Runtime vs TorchSharp: {outputsDiffer} of {a.Length} per-step outputs differ, {decisions} of {n} decisions");
             Assert.True(decisions <= n / 20, $"{decisions} of {n} decisions differ");
