@@ -51,17 +51,7 @@ internal static class NatsThroughput
     static double Tcp(byte[] stream, int events)
     {
         var clock = Stopwatch.StartNew();
-        var (port, sent) = LoopbackInputs.ServeOnce(stream);
-        var options = new PipelineOptions
-        {
-            Binning = new OnlineBinningOptions { WindowUs = 10_000, Width = 128, Height = 128 },
-            Policy = DropPolicy.Wait,
-        };
-        var pipeline = new StreamPipeline(options, new NullClassifierFactory(128, 128), (_, _) => false);
-        pipeline.RunAsync(new Aedat4TcpSource("127.0.0.1", port, new Aedat4TcpOptions { Reconnect = false }), CancellationToken.None).GetAwaiter().GetResult();
-        sent.GetAwaiter().GetResult();
-        var c = pipeline.Counters.Snapshot();
-        if (c.EventsClassified != events) throw new InvalidOperationException($"TCP binned {c.EventsClassified} of {events} events");
+        SocketToBinsBenchmarks.BinOverTcp(stream, events);
         return events / clock.Elapsed.TotalSeconds;
     }
 

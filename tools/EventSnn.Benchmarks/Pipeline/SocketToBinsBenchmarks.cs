@@ -50,7 +50,13 @@ public class SocketToBinsBenchmarks
     [Benchmark(OperationsPerInvoke = Events)]
     public long TcpToBinsLz4() => Run(_lz4);
 
-    static long Run(byte[] stream)
+    static long Run(byte[] stream) => BinOverTcp(stream, Events).BinsClassified;
+
+    /// <summary>
+    /// Serves <paramref name="stream"/> once on loopback TCP and bins it in 10 ms bins (no network) with the lossless
+    /// policy; every one of its <paramref name="events"/> events must be binned.
+    /// </summary>
+    internal static PipelineCountersSnapshot BinOverTcp(byte[] stream, int events)
     {
         var (port, sent) = LoopbackInputs.ServeOnce(stream);
         var options = new PipelineOptions
@@ -62,7 +68,7 @@ public class SocketToBinsBenchmarks
         pipeline.RunAsync(new Aedat4TcpSource("127.0.0.1", port, new Aedat4TcpOptions { Reconnect = false }), CancellationToken.None).GetAwaiter().GetResult();
         sent.GetAwaiter().GetResult();
         var c = pipeline.Counters.Snapshot();
-        if (c.EventsClassified != Events) throw new InvalidOperationException($"binned {c.EventsClassified} of {Events} events");
-        return c.BinsClassified;
+        if (c.EventsClassified != events) throw new InvalidOperationException($"TCP binned {c.EventsClassified} of {events} events");
+        return c;
     }
 }
