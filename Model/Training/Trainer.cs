@@ -126,8 +126,8 @@ public sealed class Trainer
             foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
 
             var stats = TrainEpoch(obj, optimizer, train, trainIdx, epoch, lr, device, progress, cancel);
-            double? valAcc = valIdx.Length > 0 ? Accuracy(obj, train, valIdx, device, epoch, lr, "validate", progress, cancel) : null;
-            double? testAcc = test is not null ? Accuracy(obj, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, lr, "test", progress, cancel) : null;
+            double? valAcc = valIdx.Length > 0 ? Accuracy(obj.Network, obj.Scores, train, valIdx, device, epoch, lr, "validate", progress, cancel) : null;
+            double? testAcc = test is not null ? Accuracy(obj.Network, obj.Scores, test, Enumerable.Range(0, test.Count).ToArray(), device, epoch, lr, "test", progress, cancel) : null;
             var record = stats with { Epoch = epoch, LearningRate = lr, ValidationAccuracy = valAcc, TestAccuracy = testAcc, Seconds = watch.Elapsed.TotalSeconds };
             records.Add(record);
 
@@ -238,26 +238,13 @@ public sealed class Trainer
 
     /// <summary>Accuracy of the accumulated output at T (<c>argmax Σ_t O(t)</c>) over <paramref name="indices"/> of <paramref name="data"/>, in eval mode.</summary>
     public static double Accuracy(SpikingNetwork net, FrameSet data, int[] indices, Device device, int batchSize = 32)
-    {
-        if (indices.Length == 0) return double.NaN;
-        net.eval();
-        var source = new FrameSetBatches(data);
-        long correct = 0;
-        using var noGrad = torch.no_grad();
-        for (int start = 0; start < indices.Length; start += batchSize)
-        {
-            using var scope = torch.NewDisposeScope();
-            var (x, y) = source.Batch(indices.AsSpan(start, Math.Min(batchSize, indices.Length - start)), null, device);
-            correct += net.call(x).sum(new long[] { 0 }).argmax(1).eq(y).sum().item<long>();
-        }
-        return (double)correct / indices.Length;
-    }
+        => Accuracy(net, x => net.call(x).sum(new long[] { 0 }), new FrameSetBatches(data), indices, device, 0, 0, "evaluate", null, default, batchSize);
 
-    private static double Accuracy(ITrainingObjective obj, IBatchSource data, int[] indices, Device device, int epoch, double lr, string phase,
+    private static double Accuracy(nn.Module net, Func<Tensor, Tensor> scores, IBatchSource data, int[] indices, Device device, int epoch, double lr, string phase,
         IProgress<TrainProgress>? progress, CancellationToken cancel, int batchSize = 32)
     {
         if (indices.Length == 0) return double.NaN;
-        obj.Network.eval();
+        net.eval();
         long correct = 0;
         int batches = (indices.Length + batchSize - 1) / batchSize;
         var clock = Stopwatch.StartNew();
@@ -268,16 +255,12 @@ public sealed class Trainer
             var batch = indices.AsSpan(b * batchSize, Math.Min(batchSize, indices.Length - b * batchSize));
             using var scope = torch.NewDisposeScope();
             var (x, y) = data.Batch(batch, null, device);
-            correct += obj.Scores(x).argmax(1).eq(y).sum().item<long>();
+            correct += scores(x).argmax(1).eq(y).sum().item<long>();
             progress?.Report(new TrainProgress(epoch, 0, phase, b + 1, batches, double.NaN, (double)correct / Math.Min(indices.Length, (b + 1) * batchSize))
             { LearningRate = lr, Elapsed = clock.Elapsed });
         }
         return (double)correct / indices.Length;
     }
-
-    /// <summary>Stacks samples into <c>x [T, N, 2, H, W]</c> (time leading, METHOD.md §1) and labels <c>[N]</c> on <paramref name="device"/>.</summary>
-    public static (Tensor X, Tensor Y) MakeBatch(FrameSet data, int[] batch, Device device, RandomTranslation? augmentation, Random? rng)
-        => new FrameSetBatches(data, augmentation).Batch(batch, rng, device);
 
     /// <summary>Stratified split of sample indices: about <paramref name="fraction"/> of each class goes to validation (seeded).</summary>
     public static (int[] Train, int[] Validation) SplitValidation(IReadOnlyList<int> labels, double fraction, int seed)

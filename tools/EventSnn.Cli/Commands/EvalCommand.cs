@@ -55,8 +55,6 @@ internal static class EvalCommand
         return cmd;
     }
 
-    /// <summary>Fills the model fields of a result from the checkpoint (<see cref="EvaluationRun.Describe"/>).</summary>
-    internal static void Describe(EvaluationResult r, string ckpt, ModelInfo info, string? name) => EvaluationRun.Describe(r, ckpt, info, name);
 
     /// <summary>Human summary of an evaluation.</summary>
     internal static void PrintSummary(EvaluationResult r, bool uncalibrated)

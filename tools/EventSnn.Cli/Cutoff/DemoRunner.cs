@@ -148,7 +148,7 @@ internal static class DemoRunner
 
         log.Stage($"evaluate {name} on the test split");
         var (r, outputs) = Evaluator.Evaluate(net, test, cal, new EvaluatorOptions(), new Progress<int>(d => log.Fraction((double)d / test.Count)));
-        EvalCommand.Describe(r, ckpt, stored, name);
+        EvaluationRun.Describe(r, ckpt, stored, name);
         string json = Path.Combine(folder, "eval.json");
         File.WriteAllText(json, r.ToJson());
         string dump = Path.Combine(folder, "outputs.h5");
