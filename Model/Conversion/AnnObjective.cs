@@ -78,10 +78,10 @@ public sealed class AnnObjective(ActivationNetwork network, double rcsAlpha = 0,
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Load(string path)
     {
-        var metadata = Checkpoint.LoadWeights(path, network, $"{network.Arch} ({SettingsKey})");
-        if (!metadata.TryGetValue("network", out var stored) || stored != SettingsKey)
+        // The stored settings are compared before any weight is read, so another network is named as such.
+        if (!Checkpoint.ReadMetadata(path).TryGetValue("network", out var stored) || stored != SettingsKey)
             throw new InvalidOperationException($"{path} was trained with other settings ({stored ?? "unknown network"}, not {SettingsKey}); use a new output folder or --no-resume");
-        return metadata;
+        return Checkpoint.LoadWeights(path, network, $"{network.Arch} ({SettingsKey})");
     }
 
     /// <summary>Architecture, input and output shape and the activations (kind and levels): what a resumed run must match.</summary>
